@@ -1,0 +1,5 @@
+//! One handler per method; each takes typed params and returns a typed result
+//! or an [`ErrorBody`](tessera_core::protocol::ErrorBody).
+
+pub mod devices;
+pub mod hello;

@@ -1,0 +1,15 @@
+//! tessera-host: all of Tessera's I/O.
+//!
+//! Native messaging ([`framing`], [`server`]), the caller check ([`origin`]), the
+//! method router and its handlers, and the token transports ([`connection`],
+//! [`pcsc_transport`]). Protocol types come from tessera-core.
+
+pub mod atr;
+pub mod connection;
+pub mod framing;
+pub mod handlers;
+pub mod logging;
+pub mod origin;
+pub mod pcsc_transport;
+pub mod router;
+pub mod server;

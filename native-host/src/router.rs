@@ -1,0 +1,57 @@
+//! Request → handler dispatch. Turns every failure, including a handler panic,
+//! into a structured error response so no input can bring the host down.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use serde::Serialize;
+use serde_json::Value;
+use tessera_core::protocol::{Call, ErrorBody, ErrorCode, Request, Response};
+
+use crate::handlers;
+
+/// Routes requests to handlers.
+#[derive(Debug, Default)]
+pub struct Router;
+
+impl Router {
+    /// A router over the real transports.
+    pub fn new() -> Router {
+        Router
+    }
+
+    /// Handles one request and returns its response.
+    pub fn dispatch(&self, request: Request) -> Response {
+        let id = request.id;
+        let method = request.method.clone();
+        let outcome = catch_unwind(AssertUnwindSafe(|| self.route(request)));
+        let result = match outcome {
+            Ok(result) => result,
+            Err(_) => {
+                tracing::error!(%method, "handler panicked");
+                Err(ErrorBody::new(
+                    ErrorCode::Internal,
+                    format!("internal error in {method}; please report it"),
+                ))
+            }
+        };
+        match result {
+            Ok(value) => Response::ok(id, value),
+            Err(error) => {
+                tracing::warn!(%method, code = error.code.as_str(), "request failed");
+                Response::err(Some(id), error)
+            }
+        }
+    }
+
+    fn route(&self, request: Request) -> Result<Value, ErrorBody> {
+        match Call::parse(&request.method, request.params)? {
+            Call::Hello(params) => to_value(handlers::hello::hello(&params)?),
+            Call::DevicesList => to_value(handlers::devices::list()),
+        }
+    }
+}
+
+fn to_value(result: impl Serialize) -> Result<Value, ErrorBody> {
+    serde_json::to_value(result)
+        .map_err(|e| ErrorBody::new(ErrorCode::Internal, format!("cannot encode result: {e}")))
+}

@@ -1,0 +1,37 @@
+//! wasm-bindgen glue: JSON strings in and out, no logic (that lives in [`crate::popup`]).
+
+use wasm_bindgen::prelude::*;
+
+use crate::popup::{Browser, Popup, PopupInput};
+
+/// The popup state machine, as seen from JavaScript.
+#[wasm_bindgen]
+pub struct PopupCore(Popup);
+
+#[wasm_bindgen]
+impl PopupCore {
+    /// `new PopupCore(location.href, JSON.stringify(brands))`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(extension_url: &str, brands_json: &str) -> PopupCore {
+        let brands: Vec<String> = serde_json::from_str(brands_json).unwrap_or_default();
+        PopupCore(Popup::new(Browser::detect(extension_url, &brands)))
+    }
+
+    /// The current view, as JSON.
+    pub fn view(&self) -> Result<String, JsError> {
+        serde_json::to_string(&self.0.view()).map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// Applies one input (JSON); returns the step `{view, calls}` as JSON.
+    pub fn apply(&mut self, input_json: &str) -> Result<String, JsError> {
+        let input: PopupInput =
+            serde_json::from_str(input_json).map_err(|e| JsError::new(&e.to_string()))?;
+        serde_json::to_string(&self.0.apply(input)).map_err(|e| JsError::new(&e.to_string()))
+    }
+}
+
+/// Protocol version this extension speaks (sent in `hello`).
+#[wasm_bindgen(js_name = protocolVersion)]
+pub fn protocol_version() -> u32 {
+    crate::protocol::PROTOCOL_VERSION
+}

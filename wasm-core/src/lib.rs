@@ -1,0 +1,14 @@
+//! tessera-core: everything Tessera decides without doing I/O.
+//!
+//! Shared by the native host (compiled natively) and the extension (compiled to
+//! wasm32). It holds the extension ↔ host protocol (docs/PROTOCOL.md), the
+//! product identity (extension id, host name) and the popup's state machine.
+//! The [`bindings`] module, present only on wasm32, is glue and nothing else.
+
+pub mod browser;
+pub mod identity;
+pub mod popup;
+pub mod protocol;
+
+#[cfg(target_arch = "wasm32")]
+pub mod bindings;

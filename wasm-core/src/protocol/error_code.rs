@@ -1,0 +1,103 @@
+//! Stable symbolic error codes. They are part of the protocol: never rename one.
+
+use serde::{Deserialize, Serialize};
+
+/// What went wrong, as a stable string the extension maps to a translated text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// A frame was longer than [`super::MAX_INBOUND_FRAME`].
+    FrameTooLarge,
+    /// A frame was not valid UTF-8.
+    InvalidUtf8,
+    /// A frame was not valid JSON.
+    InvalidJson,
+    /// Valid JSON, but not a request object (`id`, `method`, `params`).
+    InvalidRequest,
+    /// The method name is not one this host knows.
+    UnknownMethod,
+    /// The parameters do not have the types the method expects.
+    InvalidParams,
+    /// The caller's protocol version is not supported.
+    ProtocolUnsupported,
+    /// The host was started by an extension it does not serve.
+    ForbiddenOrigin,
+    /// The result would not fit in one frame (1 MiB).
+    ResponseTooLarge,
+    /// The smart-card service (pcscd / WinSCard) is not running or not reachable.
+    PcscUnavailable,
+    /// The reader or token named in the request is not connected.
+    DeviceNotFound,
+    /// Talking to the token failed (removed mid-operation, transport error).
+    TransportError,
+    /// A bug in the host; the message says where.
+    Internal,
+    // Extension-side codes (the host never sends these).
+    /// The browser could not find the native host (not installed).
+    HostNotFound,
+    /// The browser refused the host for this extension (manifest origins).
+    HostForbidden,
+    /// The host exited or the port broke; the extension is reconnecting.
+    HostDisconnected,
+    /// No answer from the host in time.
+    Timeout,
+}
+
+impl ErrorCode {
+    /// The code as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::FrameTooLarge => "frame_too_large",
+            ErrorCode::InvalidUtf8 => "invalid_utf8",
+            ErrorCode::InvalidJson => "invalid_json",
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::UnknownMethod => "unknown_method",
+            ErrorCode::InvalidParams => "invalid_params",
+            ErrorCode::ProtocolUnsupported => "protocol_unsupported",
+            ErrorCode::ForbiddenOrigin => "forbidden_origin",
+            ErrorCode::ResponseTooLarge => "response_too_large",
+            ErrorCode::PcscUnavailable => "pcsc_unavailable",
+            ErrorCode::DeviceNotFound => "device_not_found",
+            ErrorCode::TransportError => "transport_error",
+            ErrorCode::Internal => "internal",
+            ErrorCode::HostNotFound => "host_not_found",
+            ErrorCode::HostForbidden => "host_forbidden",
+            ErrorCode::HostDisconnected => "host_disconnected",
+            ErrorCode::Timeout => "timeout",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_match_as_str() {
+        for code in [
+            ErrorCode::FrameTooLarge,
+            ErrorCode::InvalidUtf8,
+            ErrorCode::InvalidJson,
+            ErrorCode::InvalidRequest,
+            ErrorCode::UnknownMethod,
+            ErrorCode::InvalidParams,
+            ErrorCode::ProtocolUnsupported,
+            ErrorCode::ForbiddenOrigin,
+            ErrorCode::ResponseTooLarge,
+            ErrorCode::PcscUnavailable,
+            ErrorCode::DeviceNotFound,
+            ErrorCode::TransportError,
+            ErrorCode::Internal,
+            ErrorCode::HostNotFound,
+            ErrorCode::HostForbidden,
+            ErrorCode::HostDisconnected,
+            ErrorCode::Timeout,
+        ] {
+            let json = serde_json::to_string(&code).expect("serialises");
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            let back: ErrorCode = serde_json::from_str(&json).expect("parses");
+            assert_eq!(back, code);
+        }
+    }
+}

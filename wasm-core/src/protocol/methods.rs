@@ -1,0 +1,182 @@
+//! Methods, their parameters and results (docs/PROTOCOL.md "Methods").
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{ErrorBody, ErrorCode};
+
+/// A request's method with its typed parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Call {
+    /// `hello`: version handshake; the first call on every connection.
+    Hello(HelloParams),
+    /// `devices.list`: the readers and tokens the host sees.
+    DevicesList,
+}
+
+impl Call {
+    /// Every method name this build knows, in the order docs/PROTOCOL.md lists them.
+    pub const METHODS: &'static [&'static str] = &["hello", "devices.list"];
+
+    /// Types a request's method and parameters.
+    pub fn parse(method: &str, params: Value) -> Result<Call, ErrorBody> {
+        match method {
+            "hello" => Ok(Call::Hello(typed(method, params)?)),
+            "devices.list" => {
+                typed::<NoParams>(method, params)?;
+                Ok(Call::DevicesList)
+            }
+            other => Err(ErrorBody::new(
+                ErrorCode::UnknownMethod,
+                format!("unknown method {other:?}"),
+            )
+            .with("method", other)),
+        }
+    }
+}
+
+fn typed<T: DeserializeOwned>(method: &str, params: Value) -> Result<T, ErrorBody> {
+    serde_json::from_value(params).map_err(|e| {
+        ErrorBody::new(
+            ErrorCode::InvalidParams,
+            format!("invalid params for {method}: {e}"),
+        )
+        .with("method", method)
+    })
+}
+
+/// Parameters of a method that takes none: `{}` (unknown fields are refused).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoParams {}
+
+/// `hello` parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HelloParams {
+    /// Protocol version the extension speaks.
+    pub protocol: u32,
+    /// Extension version, for the host's log.
+    #[serde(default)]
+    pub extension_version: Option<String>,
+}
+
+/// `hello` result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HelloResult {
+    /// Protocol version the host speaks.
+    pub protocol: u32,
+    /// Oldest protocol version the host accepts.
+    pub min_protocol: u32,
+    /// Product name.
+    pub product: String,
+    /// Host (product) version.
+    pub version: String,
+    /// Methods the host serves.
+    pub methods: Vec<String>,
+}
+
+/// `devices.list` result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DevicesList {
+    /// Whether the smart-card service could be asked at all.
+    pub pcsc: PcscStatus,
+    /// Every PC/SC reader, with the card in it if any.
+    pub readers: Vec<Reader>,
+}
+
+/// State of the smart-card service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PcscStatus {
+    /// Summary.
+    pub state: PcscState,
+    /// Why, when not `ok` (English, for logs and details).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// Summary of the smart-card service's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PcscState {
+    /// The service answered.
+    Ok,
+    /// The service is not running (pcscd stopped, WinSCard service off).
+    NoService,
+    /// The service answered with an error.
+    Error,
+}
+
+/// One PC/SC reader.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reader {
+    /// Reader name as PC/SC reports it (stable while plugged in).
+    pub name: String,
+    /// The card in the reader, if one is present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<CardInfo>,
+}
+
+/// A card present in a reader.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CardInfo {
+    /// ATR, upper-case hex without spaces.
+    pub atr: String,
+    /// Model guessed from the ATR.
+    pub model: TokenModel,
+}
+
+/// A token model as recognised from its ATR.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenModel {
+    /// Stable model key, e.g. `crescendo-key-v3`, `yubikey-5`, `unknown`.
+    pub key: String,
+    /// Display name, e.g. `HID Crescendo Key V3`.
+    pub name: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn types_known_methods() {
+        assert_eq!(
+            Call::parse("hello", json!({"protocol":1})).expect("ok"),
+            Call::Hello(HelloParams {
+                protocol: 1,
+                extension_version: None
+            })
+        );
+        assert_eq!(
+            Call::parse("devices.list", json!({})).expect("ok"),
+            Call::DevicesList
+        );
+    }
+
+    #[test]
+    fn refuses_unknown_methods_and_wrong_types() {
+        let e = Call::parse("devices.format", json!({})).expect_err("unknown");
+        assert_eq!(e.code, ErrorCode::UnknownMethod);
+        let e = Call::parse("hello", json!({"protocol":"one"})).expect_err("type");
+        assert_eq!(e.code, ErrorCode::InvalidParams);
+        let e = Call::parse("hello", json!([])).expect_err("not an object");
+        assert_eq!(e.code, ErrorCode::InvalidParams);
+        let e = Call::parse("devices.list", json!({"x":1})).expect_err("unknown field");
+        assert_eq!(e.code, ErrorCode::InvalidParams);
+    }
+
+    #[test]
+    fn every_listed_method_parses() {
+        for m in Call::METHODS {
+            let params = if *m == "hello" {
+                json!({"protocol":1})
+            } else {
+                json!({})
+            };
+            assert!(Call::parse(m, params).is_ok(), "{m}");
+        }
+    }
+}

@@ -89,8 +89,9 @@ async function connect() {
 }
 
 chrome.runtime.onConnect.addListener((p) => {
-  // Only our own extension pages (popup, options) may use the host: no tab, our origin.
-  const ours = p.sender?.id === chrome.runtime.id && !p.sender?.tab &&
+  // Only our own extension pages (popup, options) may use the host. Content
+  // scripts also carry our id, but their sender.url is the web page's.
+  const ours = p.sender?.id === chrome.runtime.id &&
     (p.sender?.url ?? '').startsWith(chrome.runtime.getURL(''));
   if (p.name !== 'popup' || !ours) {
     p.disconnect();

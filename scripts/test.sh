@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, lints, Rust unit + integration tests (host over real
+# pipes, installer), then the end-to-end tests in real Chromium with real pcscd.
+# Installs what it needs first (scripts/setup.sh). Called by .ci/run.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/setup.sh
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "rustfmt"
+cargo fmt --all -- --check
+
+step "clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Rust tests (unit, host protocol over pipes, install/uninstall)"
+cargo test --workspace --locked
+
+step "End-to-end tests in Chromium (artifacts in test-artifacts/)"
+export TESSERA_BIN="$PWD/target/debug/tessera"
+node --test --test-concurrency=1 --test-reporter=spec tests/e2e/

@@ -1,0 +1,165 @@
+// Reusable E2E harness: pcscd, `tessera install` into a throw-away HOME and
+// Chromium profile, headless Chromium driven by playwright-core over CDP,
+// screenshots into test-artifacts/. Every process it starts is stopped by pid.
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const EXTENSION_ID = 'fgofncadnffgjfpkhocajhnbdendmlca';
+export const POPUP_URL = `chrome-extension://${EXTENSION_ID}/popup.html`;
+export const TESSERA_BIN = process.env.TESSERA_BIN ?? join(ROOT, 'target/debug/tessera');
+export const ARTIFACTS = process.env.TESSERA_ARTIFACTS ?? join(ROOT, 'test-artifacts');
+const PCSCD_DIR = '/run/pcscd';
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+/** Polls `check` until it returns a truthy value or `ms` pass. */
+export async function waitFor(check, { ms = 10000, every = 50, what = 'condition' } = {}) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(every);
+  }
+}
+
+function alive(pid) {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+/** Sends SIGTERM, then SIGKILL after `graceMs`, and waits for the pid to go. */
+export async function stopPid(pid, graceMs = 3000) {
+  if (!pid || !alive(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  try {
+    await waitFor(() => !alive(pid), { ms: graceMs, what: `pid ${pid} to exit` });
+  } catch {
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => !alive(pid), { ms: 2000, what: `pid ${pid} to die` });
+  }
+}
+
+function pidsOf(name) {
+  try {
+    return execFileSync('pgrep', ['-x', name], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  } catch { return []; }
+}
+
+/** Starts pcscd in the foreground (so we own its pid); cleans a stale /run/pcscd. */
+export async function startPcscd() {
+  const others = pidsOf('pcscd');
+  if (others.length) throw new Error(`a pcscd not started by the tests is running (pid ${others}); stop it first`);
+  rmSync(PCSCD_DIR, { recursive: true, force: true });
+  const child = spawn('pcscd', ['--foreground'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  await waitFor(() => existsSync(join(PCSCD_DIR, 'pcscd.comm')) || child.exitCode !== null,
+    { ms: 5000, what: 'the pcscd socket' });
+  if (child.exitCode !== null) throw new Error(`pcscd exited (${child.exitCode}): ${stderr}`);
+  return {
+    pid: child.pid,
+    async stop() {
+      await stopPid(child.pid);
+      rmSync(PCSCD_DIR, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs the tessera CLI with a given HOME; returns stdout. */
+export function tessera(args, { home, env = {} } = {}) {
+  return execFileSync(TESSERA_BIN, args, {
+    encoding: 'utf8',
+    env: { ...process.env, HOME: home, XDG_DATA_HOME: '', ...env },
+  });
+}
+
+/**
+ * A fresh HOME and Chromium profile; `install: true` runs
+ * `tessera install --browser chromium --user-data-dir PROFILE` (what the README tells users).
+ */
+export function freshInstall({ install = true } = {}) {
+  const base = mkdtempSync(join(tmpdir(), 'tessera-e2e-'));
+  const home = join(base, 'home');
+  const profile = join(base, 'profile');
+  mkdirSync(home);
+  mkdirSync(profile);
+  if (install) {
+    tessera(['install', '--browser', 'chromium', '--user-data-dir', profile], { home });
+  } else {
+    // Unpack the extension only (a host registered for another profile is invisible here).
+    tessera(['install', '--browser', 'chromium', '--user-data-dir', join(base, 'elsewhere')], { home });
+  }
+  const extension = join(home, '.local/share/tessera/extension/chromium');
+  const hostBinary = join(home, '.local/share/tessera/bin/tessera');
+  return { base, home, profile, extension, hostBinary, cleanup: () => rmSync(base, { recursive: true, force: true }) };
+}
+
+/** Launches headless Chromium with the extension; returns {context, pid, close}. */
+export async function launchChromium({ profile, extension, env = {} }) {
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    env: { ...process.env, ...env },
+    viewport: { width: 360, height: 320 },
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      `--disable-extensions-except=${extension}`, `--load-extension=${extension}`,
+    ],
+  });
+  const pid = context.browser()?.process?.()?.pid ?? null;
+  const worker = context.serviceWorkers()[0] ?? await context.waitForEvent('serviceworker', { timeout: 15000 });
+  return {
+    context,
+    worker,
+    async close() {
+      await context.close().catch(() => {});
+      if (pid) await stopPid(pid);
+    },
+  };
+}
+
+/** Opens the popup page in a tab and waits for the wasm core to render. */
+export async function openPopup(context) {
+  const page = await context.newPage();
+  await page.goto(POPUP_URL);
+  await page.waitForSelector('body[data-conn]');
+  return page;
+}
+
+/** pids of host processes started for our extension by the browser. */
+export function hostPids(hostBinary) {
+  try {
+    return execFileSync('pgrep', ['-f', `^${hostBinary} chrome-extension://${EXTENSION_ID}/`], { encoding: 'utf8' })
+      .split('\n').filter(Boolean).map(Number);
+  } catch { return []; }
+}
+
+/** Saves a screenshot under test-artifacts/<group>/<name>.png. */
+export async function screenshot(page, group, name) {
+  const dir = join(ARTIFACTS, group);
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** Wraps a test body: on failure, screenshots every open page first. */
+export function withFailureShots(group, name, getContext, body) {
+  return async (t) => {
+    try {
+      await body(t);
+    } catch (err) {
+      const ctx = getContext();
+      if (ctx) {
+        let i = 0;
+        for (const page of ctx.pages()) await screenshot(page, group, `FAILED-${name}-${i++}`).catch(() => {});
+      }
+      throw err;
+    }
+  };
+}

@@ -130,12 +130,18 @@ impl Target<'_> {
         Ok(())
     }
 
+    /// Writes a file atomically (temp + rename), so a running host binary or a
+    /// manifest the browser is reading is replaced, never half-written.
     fn write(&mut self, path: &Path, bytes: &[u8]) -> Result<(), InstallError> {
         if let Some(parent) = path.parent() {
             self.ensure_dir(parent)?;
         }
         let real = self.real(path);
-        fs::write(&real, bytes).map_err(io_err("write", &real))?;
+        let mut tmp_name = real.file_name().unwrap_or_default().to_os_string();
+        tmp_name.push(".tessera-tmp");
+        let tmp = real.with_file_name(tmp_name);
+        fs::write(&tmp, bytes).map_err(io_err("write", &tmp))?;
+        fs::rename(&tmp, &real).map_err(io_err("replace", &real))?;
         self.receipt.add_file(path.to_path_buf());
         Ok(())
     }
@@ -186,6 +192,17 @@ pub fn install(opts: &InstallOptions) -> Result<InstallReport, InstallError> {
     if opts.user_data_dir.is_some() && opts.browsers.iter().any(|b| b.is_firefox()) {
         return Err(InstallError::UserDataDirFirefox);
     }
+    // The receipt must hold absolute paths: uninstall may run from anywhere.
+    let absolute = |p: &Option<PathBuf>| -> Result<Option<PathBuf>, InstallError> {
+        p.as_deref()
+            .map(|p| std::path::absolute(p).map_err(io_err("resolve", p)))
+            .transpose()
+    };
+    let opts = &InstallOptions {
+        user_data_dir: absolute(&opts.user_data_dir)?,
+        destdir: absolute(&opts.destdir)?,
+        ..opts.clone()
+    };
     let root = locations::data_root(opts.scope)?;
     let receipt_path = root.join(receipt::FILE_NAME);
     let mut t = Target {
@@ -268,8 +285,11 @@ fn set_executable(_path: &Path) -> Result<(), InstallError> {
 pub fn uninstall(scope: Scope, destdir: Option<&Path>) -> Result<Vec<PathBuf>, InstallError> {
     let root = locations::data_root(scope)?;
     let receipt_path = root.join(receipt::FILE_NAME);
+    let destdir = destdir
+        .map(|d| std::path::absolute(d).map_err(io_err("resolve", d)))
+        .transpose()?;
     let t = Target {
-        destdir,
+        destdir: destdir.as_deref(),
         receipt: Receipt::default(),
     };
     let real_receipt = t.real(&receipt_path);

@@ -44,9 +44,12 @@ impl Caller {
             });
         }
         let second = args.get(1)?;
-        let is_manifest = std::path::Path::new(first)
-            .extension()
-            .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
+        // Firefox passes the manifest's absolute path.
+        let path = std::path::Path::new(first);
+        let is_manifest = path.is_absolute()
+            && path
+                .extension()
+                .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
         if is_manifest && !second.starts_with('-') {
             return Some(Caller::Firefox {
                 manifest: first.clone(),
@@ -106,6 +109,7 @@ mod tests {
         );
         assert_eq!(Caller::from_args(&args(&[])), None);
         assert_eq!(Caller::from_args(&args(&["x.json", "--help"])), None);
+        assert_eq!(Caller::from_args(&args(&["notes.json", "hello"])), None);
     }
 
     #[test]

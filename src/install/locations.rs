@@ -95,16 +95,20 @@ fn platform_manifest_dir(browser: Browser, scope: Scope) -> Result<PathBuf, Inst
 #[cfg(not(any(target_os = "macos", windows)))]
 fn platform_manifest_dir(browser: Browser, scope: Scope) -> Result<PathBuf, InstallError> {
     Ok(match scope {
-        Scope::User => {
-            let home = dirs::home_dir().ok_or(InstallError::NoHome)?;
-            home.join(match browser {
-                Browser::Chrome => ".config/google-chrome/NativeMessagingHosts",
-                Browser::Chromium => ".config/chromium/NativeMessagingHosts",
-                Browser::Edge => ".config/microsoft-edge/NativeMessagingHosts",
-                Browser::Brave => ".config/BraveSoftware/Brave-Browser/NativeMessagingHosts",
-                Browser::Firefox => ".mozilla/native-messaging-hosts",
+        // Chromium-family profiles live under $XDG_CONFIG_HOME (default ~/.config);
+        // Firefox keeps ~/.mozilla.
+        Scope::User if browser.is_firefox() => dirs::home_dir()
+            .ok_or(InstallError::NoHome)?
+            .join(".mozilla/native-messaging-hosts"),
+        Scope::User => dirs::config_dir()
+            .ok_or(InstallError::NoHome)?
+            .join(match browser {
+                Browser::Chrome => "google-chrome",
+                Browser::Edge => "microsoft-edge",
+                Browser::Brave => "BraveSoftware/Brave-Browser",
+                _ => "chromium",
             })
-        }
+            .join("NativeMessagingHosts"),
         Scope::System => PathBuf::from(match browser {
             Browser::Chrome => "/etc/opt/chrome/native-messaging-hosts",
             Browser::Chromium => "/etc/chromium/native-messaging-hosts",

@@ -457,3 +457,29 @@ fn our_firefox_addon_is_served() {
     assert_eq!(end.code(), 0);
     assert!(end.frames.is_empty(), "unexpected frames: {:?}", end.frames);
 }
+
+/// Regression: `tessera notes.json hello` was taken for a Firefox launch (whose
+/// first argument is the manifest's absolute path); it is a CLI usage error.
+#[test]
+fn relative_json_argument_is_a_usage_error_not_a_firefox_launch() {
+    for first in ["notes.json", "dir/notes.json"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_tessera"))
+            .args([first, "hello"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run the tessera binary");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let what = format!("tessera {first} hello: {}\nstderr:\n{stderr}", out.status);
+        assert_eq!(out.status.code(), Some(2), "a clap usage error: {what}");
+        assert!(
+            out.stdout.is_empty(),
+            "nothing on stdout (no refusal frame): {what}; stdout: {:?}",
+            out.stdout
+        );
+        assert!(
+            stderr.contains("error:") && stderr.contains(first) && stderr.contains("Usage:"),
+            "clap names the bad argument and shows usage: {what}"
+        );
+        assert!(!stderr.contains("panicked"), "{what}");
+    }
+}

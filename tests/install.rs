@@ -4,9 +4,10 @@
 #![cfg(target_os = "linux")]
 
 use std::fs;
+use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 use tempfile::TempDir;
@@ -46,8 +47,9 @@ fn temp_dir() -> TempDir {
     TempDir::new().expect("create a temporary directory")
 }
 
-/// Runs the binary with HOME = `home`, no XDG overrides and no ambient DESTDIR.
-fn tessera(home: &Path, args: &[&str], destdir: Option<&Path>) -> Output {
+/// The binary with HOME = `home`, no XDG overrides and no ambient DESTDIR; a
+/// test may add to it (a working directory, an XDG variable) before running it.
+fn command(home: &Path, args: &[&str], destdir: Option<&Path>) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tessera"));
     cmd.args(args)
         .env("HOME", home)
@@ -57,7 +59,14 @@ fn tessera(home: &Path, args: &[&str], destdir: Option<&Path>) -> Output {
     if let Some(d) = destdir {
         cmd.env("DESTDIR", d);
     }
-    cmd.output().expect("run the tessera binary")
+    cmd
+}
+
+/// Runs the binary with HOME = `home`, no XDG overrides and no ambient DESTDIR.
+fn tessera(home: &Path, args: &[&str], destdir: Option<&Path>) -> Output {
+    command(home, args, destdir)
+        .output()
+        .expect("run the tessera binary")
 }
 
 /// Describes a finished command for assertion messages.
@@ -73,12 +82,21 @@ fn describe(args: &[&str], out: &Output) -> String {
 
 /// Runs the binary and requires success.
 fn run_ok(home: &Path, args: &[&str], destdir: Option<&Path>) {
-    let out = tessera(home, args, destdir);
-    assert!(out.status.success(), "{}", describe(args, &out));
+    assert_ok(args, &tessera(home, args, destdir));
+}
+
+/// Runs a prepared [`command`] (made with `args`) and requires success.
+fn run_command_ok(cmd: &mut Command, args: &[&str]) {
+    assert_ok(args, &cmd.output().expect("run the tessera binary"));
+}
+
+/// Requires a finished command to have succeeded without a panic.
+fn assert_ok(args: &[&str], out: &Output) {
+    assert!(out.status.success(), "{}", describe(args, out));
     assert!(
         !String::from_utf8_lossy(&out.stderr).contains("panicked"),
         "{}",
-        describe(args, &out)
+        describe(args, out)
     );
 }
 
@@ -438,4 +456,220 @@ fn system_install_under_destdir_and_uninstall() {
     run_ok(home.path(), &["uninstall", "--system"], Some(root));
     assert_empty(root);
     assert_empty(home.path());
+}
+
+/// Sends a `hello` request frame (4-byte native-endian length, then JSON) and
+/// reads the answer frame.
+fn hello_round_trip(stdin: &mut impl Write, stdout: &mut impl Read, id: u64) -> Value {
+    let body = serde_json::to_vec(&serde_json::json!(
+        {"id": id, "method": "hello", "params": {"protocol": 1}}
+    ))
+    .expect("hello serialises");
+    let len = u32::try_from(body.len()).expect("a small frame");
+    stdin
+        .write_all(&len.to_ne_bytes())
+        .and_then(|()| stdin.write_all(&body))
+        .and_then(|()| stdin.flush())
+        .expect("write to the host's stdin");
+    let mut header = [0u8; 4];
+    stdout
+        .read_exact(&mut header)
+        .expect("the host answers with a frame header");
+    let mut answer = vec![0u8; u32::from_ne_bytes(header) as usize];
+    stdout
+        .read_exact(&mut answer)
+        .expect("the host answers with a frame body");
+    let answer: Value = serde_json::from_slice(&answer).expect("the answer is JSON");
+    assert_eq!(answer["id"], id, "answer: {answer}");
+    assert_eq!(answer["result"]["product"], "tessera", "answer: {answer}");
+    answer
+}
+
+/// Regression: reinstalling while the installed host runs (a browser has it
+/// open) failed with "Text file busy"; the binary is now replaced by rename.
+#[test]
+fn reinstall_while_the_installed_host_is_running() {
+    let home = temp_dir();
+    let install = ["install", "--browser", "chromium"];
+    run_ok(home.path(), &install, None);
+    let binary = home.path().join(USER_DATA_ROOT).join("bin/tessera");
+    assert_executable_file(&binary);
+
+    // Started the way Chrome starts it; stdin stays open, so it keeps running.
+    let mut host = Command::new(&binary)
+        .arg(chromium_origin())
+        .env("HOME", home.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the installed host");
+    let mut stdin = host.stdin.take().expect("stdin is piped");
+    let mut stdout = host.stdout.take().expect("stdout is piped");
+    // An answer proves the host is up, so its binary is busy during the reinstall.
+    hello_round_trip(&mut stdin, &mut stdout, 1);
+
+    run_ok(home.path(), &install, None);
+    assert!(
+        matches!(host.try_wait(), Ok(None)),
+        "the host kept running through the reinstall"
+    );
+    assert_executable_file(&binary);
+    let built = fs::read(env!("CARGO_BIN_EXE_tessera")).expect("read the built binary");
+    let installed = fs::read(&binary).expect("read the installed binary");
+    assert!(built == installed, "the reinstall wrote the whole binary");
+    let version = Command::new(&binary)
+        .arg("--version")
+        .output()
+        .expect("run the reinstalled binary");
+    assert!(
+        version.status.success(),
+        "{}",
+        describe(&["--version"], &version)
+    );
+    for path in walk(home.path()) {
+        assert!(
+            !path.to_string_lossy().ends_with(".tessera-tmp"),
+            "a temporary file was left: {}",
+            path.display()
+        );
+    }
+
+    // The running host still serves from the replaced file, then ends on EOF.
+    hello_round_trip(&mut stdin, &mut stdout, 2);
+    drop(stdin);
+    let mut rest = vec![];
+    stdout
+        .read_to_end(&mut rest)
+        .expect("read the host's stdout");
+    let end = host.wait_with_output().expect("wait for the host");
+    let stderr = String::from_utf8_lossy(&end.stderr);
+    assert_eq!(end.status.code(), Some(0), "stderr:\n{stderr}");
+    assert!(rest.is_empty(), "unexpected output after EOF: {rest:?}");
+    assert!(!stderr.contains("panicked"), "stderr:\n{stderr}");
+
+    run_ok(home.path(), &["uninstall"], None);
+    assert_empty(home.path());
+}
+
+/// Regression: a bare relative `--user-data-dir prof` failed with
+/// "cannot create : No such file or directory".
+#[test]
+fn bare_relative_user_data_dir_installs_under_the_working_directory() {
+    let home = temp_dir();
+    let cwd = temp_dir();
+    let install = ["install", "--user-data-dir", "prof"];
+    run_command_ok(
+        command(home.path(), &install, None).current_dir(cwd.path()),
+        &install,
+    );
+
+    let profile = cwd.path().join("prof");
+    let binary = check_host_manifest(
+        &profile
+            .join("NativeMessagingHosts")
+            .join(manifest_file_name()),
+        false,
+    );
+    assert_executable_file(&binary);
+    assert_eq!(
+        walk(cwd.path()).len(),
+        3,
+        "prof, its NativeMessagingHosts and the manifest"
+    );
+
+    let uninstall = ["uninstall"];
+    run_command_ok(
+        command(home.path(), &uninstall, None).current_dir(cwd.path()),
+        &uninstall,
+    );
+    assert_empty(cwd.path());
+    assert_empty(home.path());
+}
+
+/// Regression: a relative `--user-data-dir` went into the receipt as given, so
+/// `tessera uninstall` run from another directory left the manifest behind.
+#[test]
+fn relative_user_data_dir_is_removed_by_uninstall_from_another_directory() {
+    let home = temp_dir();
+    let cwd = temp_dir();
+    let elsewhere = temp_dir();
+    fs::create_dir(cwd.path().join("prof")).expect("create the profile dir");
+    let install = ["install", "--user-data-dir", "./prof"];
+    run_command_ok(
+        command(home.path(), &install, None).current_dir(cwd.path()),
+        &install,
+    );
+    let binary = check_host_manifest(
+        &cwd.path()
+            .join("prof/NativeMessagingHosts")
+            .join(manifest_file_name()),
+        false,
+    );
+    assert_executable_file(&binary);
+
+    let uninstall = ["uninstall"];
+    run_command_ok(
+        command(home.path(), &uninstall, None).current_dir(elsewhere.path()),
+        &uninstall,
+    );
+    let profile = cwd.path().join("prof");
+    assert!(profile.is_dir(), "the pre-existing profile dir stays");
+    assert_empty(&profile);
+    assert_empty(elsewhere.path());
+    assert_empty(home.path());
+}
+
+/// Regression: user-level Chromium-family manifests ignored $XDG_CONFIG_HOME.
+/// They follow it now; Firefox keeps ~/.mozilla.
+#[test]
+fn chromium_family_manifests_follow_xdg_config_home() {
+    // The config dir may exist already, or be created (and then removed) by us.
+    for pre_existing in [true, false] {
+        let home = temp_dir();
+        let xdg = home.path().join("xdg-config");
+        if pre_existing {
+            fs::create_dir(&xdg).expect("create XDG_CONFIG_HOME");
+        }
+        let install = ["install", "--browser", "all"];
+        run_command_ok(
+            command(home.path(), &install, None).env("XDG_CONFIG_HOME", &xdg),
+            &install,
+        );
+
+        let data_root = home.path().join(USER_DATA_ROOT);
+        for (browser, dir) in USER_MANIFEST_DIRS {
+            let dir = match dir.strip_prefix(".config/") {
+                Some(rel) => xdg.join(rel),
+                None => home.path().join(dir),
+            };
+            let binary = check_host_manifest(&dir.join(manifest_file_name()), browser == "firefox");
+            assert_executable_file(&binary);
+            assert!(
+                binary.starts_with(&data_root),
+                "{browser}: the manifest names the installed copy, not {}",
+                binary.display()
+            );
+        }
+        assert!(
+            xdg.join("chromium/NativeMessagingHosts")
+                .join(manifest_file_name())
+                .is_file(),
+            "the Chromium manifest is in $XDG_CONFIG_HOME/chromium/NativeMessagingHosts"
+        );
+        let config = home.path().join(".config");
+        assert!(!config.exists(), "{} was written", config.display());
+
+        let uninstall = ["uninstall"];
+        run_command_ok(
+            command(home.path(), &uninstall, None).env("XDG_CONFIG_HOME", &xdg),
+            &uninstall,
+        );
+        if pre_existing {
+            assert!(xdg.is_dir(), "the pre-existing XDG_CONFIG_HOME stays");
+            assert_empty(&xdg);
+            fs::remove_dir(&xdg).expect("remove XDG_CONFIG_HOME");
+        }
+        assert_empty(home.path());
+    }
 }

@@ -117,7 +117,7 @@ mod tests {
         for origin in [
             "chrome-extension://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/",
             // no trailing slash, prefix and suffix tricks
-            &chromium_origin().trim_end_matches('/').to_string(),
+            chromium_origin().trim_end_matches('/'),
             &format!("{}x/", chromium_origin()),
         ] {
             let c = Caller::from_args(&args(&[origin])).expect("chromium");

@@ -56,15 +56,22 @@ $('fix-copy').addEventListener('click', async () => {
   $('fix-copy').textContent = chrome.i18n.getMessage('copied');
 });
 
+// Connect to the background while the wasm core compiles; replay what arrived meanwhile.
+const port = chrome.runtime.connect({ name: 'popup' });
+const early = [];
+const buffer = (input) => early.push(input);
+port.onMessage.addListener(buffer);
 await init();
 const brands = navigator.userAgentData?.brands?.map((b) => b.brand) ?? [];
 const core = new PopupCore(location.href, JSON.stringify(brands));
 render(JSON.parse(core.view()));
 
-const port = chrome.runtime.connect({ name: 'popup' });
 let nextId = 1;
-port.onMessage.addListener((input) => {
-  const step = JSON.parse(core.apply(JSON.stringify(input)));
-  render(step.view);
-  for (const call of step.calls) port.postMessage({ kind: 'call', id: nextId++, method: call.method, params: call.params });
-});
+function step(input) {
+  const out = JSON.parse(core.apply(JSON.stringify(input)));
+  render(out.view);
+  for (const call of out.calls) port.postMessage({ kind: 'call', id: nextId++, method: call.method, params: call.params });
+}
+port.onMessage.removeListener(buffer);
+early.splice(0).forEach(step);
+port.onMessage.addListener(step);

@@ -1,0 +1,1 @@
+//! In-process CTAPHID device (in progress)

@@ -1,0 +1,1 @@
+//! HOTP / TOTP / OCRA computations (in progress)

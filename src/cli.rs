@@ -55,6 +55,10 @@ enum Command {
     },
     /// List smart-card readers and tokens (as the popup sees them).
     Devices,
+    /// Run the built-in virtual token as a card in pcscd's vpcd reader.
+    VirtualCard(crate::virtual_card::RunArgs),
+    /// Control a running virtual card (press the button, unplug, replug, …).
+    VirtualCardCtl(crate::virtual_card::CtlArgs),
     /// Send APDUs (hex) to the card in a reader, in one transaction.
     Apdu {
         /// Reader name, as `tessera devices` prints it.
@@ -125,6 +129,8 @@ pub fn run() -> ExitCode {
         Command::Uninstall { system } => cmd_uninstall(scope(system)),
         Command::Devices => cmd_devices(),
         Command::Apdu { reader, apdus } => cmd_apdu(&reader, &apdus),
+        Command::VirtualCard(args) => crate::virtual_card::run(&args),
+        Command::VirtualCardCtl(args) => crate::virtual_card::ctl(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

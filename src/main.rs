@@ -6,6 +6,7 @@ mod cli;
 mod embedded;
 mod host_mode;
 mod install;
+mod virtual_card;
 
 use std::process::ExitCode;
 

@@ -1,0 +1,103 @@
+//! The control socket of a running virtual card (a Unix socket, one text line in,
+//! one line out): `press`, `unplug`, `plug`, `replug [ms]`, `button auto [ms] |
+//! manual | never`, `status`, `quit`. Used by tests and the demo.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::Sender;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::platform::{Button, ButtonMode};
+use crate::vpcd::{BridgeStatus, Plug};
+
+/// Default delay of `replug` and of the `auto` button.
+const DEFAULT_REPLUG: Duration = Duration::from_millis(1000);
+const DEFAULT_AUTO: Duration = Duration::from_millis(300);
+
+/// Parses and performs one control line; returns the reply line.
+pub fn handle(line: &str, button: &Button, plug: &Sender<Plug>, status: &BridgeStatus) -> String {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let ms = |w: Option<&&str>, default: Duration| -> Result<Duration, String> {
+        w.map_or(Ok(default), |s| {
+            s.parse::<u64>()
+                .map(Duration::from_millis)
+                .map_err(|_| format!("error: {s:?} is not a number of milliseconds"))
+        })
+    };
+    let result = match words.as_slice() {
+        ["press"] => {
+            button.press();
+            Ok(())
+        }
+        ["unplug"] => plug.send(Plug::Unplug).map_err(|e| e.to_string()),
+        ["plug"] => plug.send(Plug::Plug).map_err(|e| e.to_string()),
+        ["replug", rest @ ..] => ms(rest.first(), DEFAULT_REPLUG)
+            .and_then(|d| plug.send(Plug::Replug(d)).map_err(|e| e.to_string())),
+        ["button", "auto", rest @ ..] => {
+            ms(rest.first(), DEFAULT_AUTO).map(|d| button.set_mode(ButtonMode::Auto(d)))
+        }
+        ["button", "manual"] => {
+            button.set_mode(ButtonMode::Manual);
+            Ok(())
+        }
+        ["button", "never"] => {
+            button.set_mode(ButtonMode::Never);
+            Ok(())
+        }
+        ["status"] => {
+            return format!(
+                "{{\"plugged\":{},\"waiting_for_touch\":{},\"button\":\"{:?}\"}}",
+                status.plugged.load(Ordering::SeqCst),
+                button.is_waiting(),
+                button.mode()
+            )
+        }
+        ["quit"] => plug.send(Plug::Quit).map_err(|e| e.to_string()),
+        _ => Err(format!("error: unknown command {line:?}")),
+    };
+    match result {
+        Ok(()) => "ok".to_owned(),
+        Err(e) if e.starts_with("error:") => e,
+        Err(e) => format!("error: {e}"),
+    }
+}
+
+/// Serves the control socket at `path` on a background thread.
+#[cfg(unix)]
+pub fn serve(
+    path: &Path,
+    button: Button,
+    plug: Sender<Plug>,
+    status: Arc<BridgeStatus>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    use std::os::unix::net::UnixListener;
+    let _ = std::fs::remove_file(path);
+    let listener = UnixListener::bind(path)?;
+    Ok(std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let Ok(reader) = conn.try_clone() else {
+                continue;
+            };
+            let mut line = String::new();
+            if BufReader::new(reader).read_line(&mut line).is_err() {
+                continue;
+            }
+            let reply = handle(line.trim(), &button, &plug, &status);
+            let _ = writeln!(conn, "{reply}");
+        }
+    }))
+}
+
+/// Sends one control line to a running card; returns its reply.
+#[cfg(unix)]
+pub fn send(path: &Path, line: &str) -> std::io::Result<String> {
+    use std::os::unix::net::UnixStream;
+    let mut s = UnixStream::connect(path)?;
+    writeln!(s, "{line}")?;
+    let mut reply = String::new();
+    BufReader::new(s).read_line(&mut reply)?;
+    Ok(reply.trim().to_owned())
+}

@@ -33,3 +33,14 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 export WASM_OPT="$PWD/node_modules/.bin/wasm-opt"
+
+# Python test clients (python-fido2, pyscard) in ./.venv, reinstalled when tests/requirements.txt changes.
+pystamp=.venv/.tessera-req.sha256
+pywant=$(sha256sum tests/requirements.txt | cut -d' ' -f1)
+if [ ! -f "$pystamp" ] || [ "$(cat "$pystamp")" != "$pywant" ]; then
+  echo "setup: installing Python test clients into .venv"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+  echo "$pywant" > "$pystamp"
+fi
+export TESSERA_PYTHON="$PWD/.venv/bin/python"

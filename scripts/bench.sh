@@ -10,3 +10,4 @@ wasm=$(ls -t target/release/build/tessera-*/out/extension/wasm/tessera_core_bg.w
 echo "popup wasm: $(stat -c %s "$wasm") bytes raw, $(gzip -9c "$wasm" | wc -c) bytes gzip -9"
 node benches/host-hello.mjs
 node benches/popup-hello.mjs
+cargo bench --locked --bench apdu_roundtrip

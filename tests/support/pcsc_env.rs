@@ -60,7 +60,10 @@ fn stop_child(child: &mut Child, grace: Duration) {
 pub fn wait_until(timeout: Duration, what: &str, mut check: impl FnMut() -> bool) {
     let until = Instant::now() + timeout;
     while !check() {
-        assert!(Instant::now() < until, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            Instant::now() < until,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(25));
     }
 }
@@ -74,7 +77,10 @@ impl Pcscd {
     /// Starts pcscd; refuses to run beside a pcscd the tests did not start.
     pub fn start() -> Pcscd {
         let others = pids_of("pcscd");
-        assert!(others.is_empty(), "a pcscd not started by the tests is running (pids {others:?}); stop it first");
+        assert!(
+            others.is_empty(),
+            "a pcscd not started by the tests is running (pids {others:?}); stop it first"
+        );
         let _ = std::fs::remove_dir_all("/run/pcscd");
         let child = Command::new("pcscd")
             .arg("--foreground")
@@ -141,11 +147,24 @@ impl VirtualCard {
     }
 
     /// Starts a card on a given state file and reader.
-    pub fn start_with_state(profile: &str, button: &str, state: &Path, reader: &'static str) -> VirtualCard {
+    pub fn start_with_state(
+        profile: &str,
+        button: &str,
+        state: &Path,
+        reader: &'static str,
+    ) -> VirtualCard {
         let port = if reader == READER1 { "35964" } else { "35963" };
         let control = state.with_extension("ctl");
         let child = Command::new(tessera_bin())
-            .args(["virtual-card", "--profile", profile, "--button", button, "--button-delay", "200"])
+            .args([
+                "virtual-card",
+                "--profile",
+                profile,
+                "--button",
+                button,
+                "--button-delay",
+                "200",
+            ])
             .arg("--vpcd")
             .arg(format!("127.0.0.1:{port}"))
             .arg("--state")
@@ -161,7 +180,9 @@ impl VirtualCard {
             control,
             _dir: None,
         };
-        wait_until(Duration::from_secs(10), "the virtual card in pcscd", || card_present(reader));
+        wait_until(Duration::from_secs(10), "the virtual card in pcscd", || {
+            card_present(reader)
+        });
         card
     }
 
@@ -214,7 +235,13 @@ pub fn scriptor(reader: &str, apdus: &[&str]) -> Vec<(String, String)> {
 /// Parses scriptor's `> cmd` and `< resp … : text` lines; a response wraps over
 /// several lines until the one holding `:`.
 pub fn parse_scriptor(text: &str) -> Vec<(String, String)> {
-    let hex = |s: &str| s.split(':').next().unwrap_or("").replace(' ', "").to_uppercase();
+    let hex = |s: &str| {
+        s.split(':')
+            .next()
+            .unwrap_or("")
+            .replace(' ', "")
+            .to_uppercase()
+    };
     let mut pairs = vec![];
     let mut cmd = String::new();
     let mut resp: Option<String> = None;
@@ -235,4 +262,74 @@ pub fn parse_scriptor(text: &str) -> Vec<(String, String)> {
         }
     }
     pairs
+}
+
+/// An interactive `scriptor` run: one PC/SC session, APDUs sent one at a time,
+/// so the test can act (press the button) between them.
+pub struct Scriptor {
+    child: Child,
+    stdin: std::process::ChildStdin,
+    output: std::sync::Arc<Mutex<String>>,
+}
+
+impl Scriptor {
+    /// Starts scriptor on `reader`.
+    pub fn start(reader: &str) -> Scriptor {
+        let mut child = Command::new("scriptor")
+            .args(["-r", reader])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("scriptor runs (apt package pcsc-tools)");
+        let stdin = child.stdin.take().expect("stdin");
+        let mut stdout = child.stdout.take().expect("stdout");
+        let output = std::sync::Arc::new(Mutex::new(String::new()));
+        let sink = output.clone();
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Scriptor {
+            child,
+            stdin,
+            output,
+        }
+    }
+
+    /// Sends one APDU (hex) and returns its response (hex, SW included).
+    pub fn send(&mut self, apdu: &str) -> String {
+        use std::io::Write;
+        let before =
+            parse_scriptor(&self.output.lock().unwrap_or_else(PoisonError::into_inner)).len();
+        writeln!(self.stdin, "{apdu}").expect("line sent to scriptor");
+        self.stdin.flush().expect("flushed");
+        let mut response = String::new();
+        wait_until(Duration::from_secs(10), "scriptor's answer", || {
+            let pairs = parse_scriptor(&self.output.lock().unwrap_or_else(PoisonError::into_inner));
+            match pairs.get(before) {
+                Some((_, r)) => {
+                    response = r.clone();
+                    true
+                }
+                None => false,
+            }
+        });
+        response
+    }
+}
+
+impl Drop for Scriptor {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -50,11 +50,25 @@ enum Frame {
     Closed,
 }
 
+/// vpcd writes a frame's length and body with two `send` calls and leaves Nagle
+/// on, so the body waits for our ACK: ACK at once (TCP_QUICKACK, which Linux
+/// clears after each receive, so it is set again before every read) instead of
+/// the 40 ms delayed ACK.
+fn quick_ack(stream: &TcpStream) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        let _ = socket2::SockRef::from(stream).set_quickack(true);
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let _ = stream;
+}
+
 /// Reads one frame, checking `control` whenever no frame is in progress.
 fn read_frame(stream: &mut TcpStream, control: &Receiver<Plug>) -> io::Result<Result<Frame, Plug>> {
     let mut header = [0u8; 2];
     let mut got = 0;
     while got < 2 {
+        quick_ack(stream);
         match stream.read(&mut header[got..]) {
             Ok(0) => return Ok(Ok(Frame::Closed)),
             Ok(n) => got += n,
@@ -77,6 +91,7 @@ fn read_frame(stream: &mut TcpStream, control: &Receiver<Plug>) -> io::Result<Re
     let mut body = vec![0u8; len];
     let mut got = 0;
     while got < len {
+        quick_ack(stream);
         match stream.read(&mut body[got..]) {
             Ok(0) => return Ok(Ok(Frame::Closed)),
             Ok(n) => got += n,

@@ -69,6 +69,33 @@ export async function startPcscd() {
   };
 }
 
+/**
+ * Starts `tessera virtual-card` (the built-in virtual token) on vpcd so pcscd
+ * shows it in "Virtual PCD 00 00"; waits until `tessera devices` lists it.
+ */
+export async function startVirtualCard({ profile = 'crescendo-key', button = 'auto', state } = {}) {
+  const dir = state ? null : mkdtempSync(join(tmpdir(), 'tessera-card-'));
+  const statePath = state ?? join(dir, 'card.json');
+  const child = spawn(TESSERA_BIN, ['virtual-card', '--profile', profile, '--button', button, '--state', statePath],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  await waitFor(() => {
+    if (child.exitCode !== null) throw new Error(`virtual card exited: ${stderr}`);
+    const list = JSON.parse(execFileSync(TESSERA_BIN, ['devices'], { encoding: 'utf8' }));
+    return list.readers.some((r) => r.name === 'Virtual PCD 00 00' && r.card);
+  }, { ms: 10000, what: 'the virtual card in pcscd' });
+  return {
+    pid: child.pid,
+    control: statePath.replace(/\.json$/, '.ctl'),
+    ctl: (...words) => execFileSync(TESSERA_BIN, ['virtual-card-ctl', '--control', statePath.replace(/\.json$/, '.ctl'), ...words], { encoding: 'utf8' }).trim(),
+    async stop() {
+      await stopPid(child.pid);
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Runs the tessera CLI with a given HOME; returns stdout. */
 export function tessera(args, { home, env = {} } = {}) {
   return execFileSync(TESSERA_BIN, args, {

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ROOT, freshInstall, hostPids, launchChromium, openPopup, screenshot, startPcscd, waitFor,
-  withFailureShots,
+  ROOT, freshInstall, hostPids, launchChromium, openPopup, screenshot, startPcscd, startVirtualCard,
+  waitFor, withFailureShots,
 } from './harness.mjs';
 
 const VERSION = /^version\s*=\s*"([^"]+)"/m.exec(readFileSync(join(ROOT, 'Cargo.toml'), 'utf8'))[1];
@@ -44,6 +44,24 @@ describe('popup with the host installed', () => {
     const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     assert.equal(bg, 'rgb(22, 25, 29)', 'dark theme applies');
     await page.close();
+  }));
+
+  test('shows the virtual Crescendo Key with its ATR', withFailureShots('popup', 'virtual-card', ctx, async () => {
+    const card = await startVirtualCard();
+    try {
+      const page = await openPopup(browser.context);
+      await page.waitForSelector('body[data-conn="connected"][data-tokens="ready"]', { timeout: 15000 });
+      const tile = page.locator('#token-list li', { hasText: 'Virtual PCD 00 00' });
+      assert.equal(await tile.locator('.tile-title').textContent(), 'HID Crescendo Key');
+      assert.equal(await tile.locator('.tile-atr').textContent(), '3BD996FF8191FE1FC343323330302D4B4559BA');
+      assert.equal(await tile.getAttribute('aria-label'), 'HID Crescendo Key in reader Virtual PCD 00 00');
+      await screenshot(page, 'popup', 'virtual-card-light');
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await screenshot(page, 'popup', 'virtual-card-dark');
+      await page.close();
+    } finally {
+      await card.stop();
+    }
   }));
 
   test('killing the host shows reconnecting and recovers', withFailureShots('popup', 'reconnect', ctx, async () => {

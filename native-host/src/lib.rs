@@ -4,6 +4,7 @@
 //! method router and its handlers, and the token transports ([`connection`],
 //! [`pcsc_transport`]). Protocol types come from tessera-core.
 
+pub mod apdu;
 pub mod atr;
 pub mod connection;
 pub mod framing;
@@ -12,4 +13,7 @@ pub mod logging;
 pub mod origin;
 pub mod pcsc_transport;
 pub mod router;
+pub mod scripted;
 pub mod server;
+pub mod sessions;
+pub mod tlv;

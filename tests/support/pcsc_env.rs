@@ -275,8 +275,9 @@ pub struct Scriptor {
 impl Scriptor {
     /// Starts scriptor on `reader`.
     pub fn start(reader: &str) -> Scriptor {
+        // -u: unbuffered stdout, so each answer arrives as soon as it is printed.
         let mut child = Command::new("scriptor")
-            .args(["-r", reader])
+            .args(["-u", "-r", reader])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -173,6 +173,12 @@ pub trait Applet: Send {
     /// Power off or reset: drop volatile state.
     fn power_off(&mut self) {}
 
+    /// The device was unplugged (not just an ICC power-off: a USB key keeps
+    /// its FIDO authenticator powered across CCID power cycles).
+    fn unplug(&mut self) {
+        self.power_off();
+    }
+
     /// Whether ACA RESET CARD erases this applet (§3.8).
     fn erased_by_card_reset(&self) -> bool {
         false

@@ -129,6 +129,15 @@ impl VirtualCard {
         self.powered = false;
     }
 
+    /// Unplug: every applet loses power, including those that outlive an ICC
+    /// power-off (FIDO on a USB key).
+    pub fn unplug(&mut self) {
+        for a in &mut self.applets {
+            a.unplug();
+        }
+        self.power_off();
+    }
+
     /// Warm reset: like power off + on.
     pub fn reset(&mut self) {
         self.power_off();
@@ -216,7 +225,9 @@ impl VirtualCard {
             Some(cmd) => cmd,
             None => return (vec![], Status::SUCCESS),
         };
-        if cmd.ins == 0xA4 && cmd.cla & 0x80 == 0 {
+        // YKOATH CALCULATE ALL is `00 A4 00 01` (protocols.md §1.8): with an
+        // applet selected, only P1 = 04 (select by name) is a SELECT.
+        if cmd.ins == 0xA4 && cmd.cla & 0x80 == 0 && (cmd.p1 == 0x04 || self.selected.is_none()) {
             return self.select(&cmd);
         }
         let Some(index) = self.selected else {

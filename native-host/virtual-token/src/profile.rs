@@ -6,6 +6,10 @@
 
 use crate::applet::{Applet, PinState};
 use crate::applets::aca::{AcaApplet, XauthKey};
+use crate::applets::crescendo_oath::CrescendoOathSlot;
+use crate::applets::fido::{Authenticator, FidoApplet, FidoOptions};
+use crate::applets::piv::{PivApplet, PivFlavour};
+use crate::applets::ykoath::YkOathApplet;
 use crate::card::VirtualCard;
 use crate::platform::Platform;
 
@@ -82,22 +86,42 @@ impl Profile {
         }
     }
 
-    /// Fresh applets in factory state.
+    /// Fresh applets in factory state (FIDO is added by [`Profile::build`], as it
+    /// needs the platform).
     pub fn applets(self) -> Vec<Box<dyn Applet>> {
         match self {
-            Profile::CrescendoKey => vec![Box::new(AcaApplet::new(Some(XauthKey::factory_aes())))],
-            Profile::YkOath => vec![],
+            Profile::CrescendoKey => vec![
+                Box::new(AcaApplet::new(Some(XauthKey::factory_aes()))),
+                Box::new(CrescendoOathSlot::new(1)),
+                Box::new(CrescendoOathSlot::new(2)),
+                Box::new(CrescendoOathSlot::new(3)),
+                Box::new(PivApplet::new(PivFlavour::Crescendo)),
+            ],
+            Profile::YkOath => vec![
+                Box::new(YkOathApplet::new()),
+                Box::new(PivApplet::new(PivFlavour::Yubico)),
+            ],
         }
     }
 
     /// A powered card of this profile in factory state.
     pub fn build(self, platform: Platform) -> VirtualCard {
-        VirtualCard::new(
+        self.build_with_fido(platform).0
+    }
+
+    /// A powered card, and a handle on its FIDO authenticator (for the
+    /// CTAPHID side of the same key, [`crate::ctaphid::CtapHidDevice`]).
+    pub fn build_with_fido(self, mut platform: Platform) -> (VirtualCard, Authenticator) {
+        let fido = Authenticator::from_platform(&mut platform, FidoOptions::default());
+        let mut applets = self.applets();
+        applets.push(Box::new(FidoApplet::new(fido.clone())));
+        let card = VirtualCard::new(
             self.name(),
             self.atr(),
             platform,
             self.factory_pin(),
-            self.applets(),
-        )
+            applets,
+        );
+        (card, fido)
     }
 }

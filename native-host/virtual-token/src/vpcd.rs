@@ -154,7 +154,7 @@ pub fn run(
         status.plugged.store(true, Ordering::SeqCst);
         let outcome = serve(card, state, &mut stream, control);
         status.plugged.store(false, Ordering::SeqCst);
-        card.power_off();
+        card.unplug();
         let _ = stream.shutdown(std::net::Shutdown::Both);
         match outcome {
             Some(Plug::Quit) => return,

@@ -38,6 +38,12 @@ function render(view) {
     reader.className = 'tile-reader muted';
     reader.textContent = item.reader;
     li.append(title, reader);
+    if (item.id) {
+      const id = document.createElement('span');
+      id.className = 'tile-id muted';
+      id.textContent = t(item.id);
+      li.append(id);
+    }
     if (item.atr) {
       const atr = document.createElement('code');
       atr.className = 'tile-atr';

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use tessera_core::browser::{Browser, ALL_BROWSERS};
 use tessera_core::identity::{CHROMIUM_EXTENSION_ID, HOST_NAME};
-use tessera_host::connection::SmartCardDevice;
+use tessera_host::connection::transaction;
 use tessera_host::pcsc_transport::{self, PcscDevice};
 
 use crate::install::{self, InstallOptions, Scope};
@@ -164,7 +164,10 @@ fn cmd_uninstall(scope: Scope) -> Result<(), String> {
 }
 
 fn cmd_devices() -> Result<(), String> {
-    let list = pcsc_transport::list_readers();
+    let list = tessera_host::handlers::devices::list(
+        &tessera_host::backend::PcscBackend,
+        &tessera_host::devices::DeviceCache::default(),
+    );
     let json = serde_json::to_string_pretty(&list).map_err(|e| e.to_string())?;
     println!("{json}");
     Ok(())
@@ -185,15 +188,14 @@ fn cmd_apdu(reader: &str, apdus: &[String]) -> Result<(), String> {
         .collect::<Result<Vec<_>, _>>()?;
     let ctx = pcsc_transport::context().map_err(|e| e.to_string())?;
     let mut device = PcscDevice::connect(&ctx, reader).map_err(|e| e.to_string())?;
-    let responses = device
-        .transaction(|conn| {
-            commands
-                .iter()
-                .map(|c| conn.transmit(c))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .and_then(|r| r)
-        .map_err(|e| e.to_string())?;
+    let responses = transaction(&mut device, |conn| {
+        commands
+            .iter()
+            .map(|c| conn.transmit(c))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .and_then(|r| r)
+    .map_err(|e| e.to_string())?;
     for (command, response) in commands.iter().zip(responses) {
         println!(
             "> {}\n< {}",

@@ -27,13 +27,29 @@ pub trait SmartCardConnection {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError>;
 }
 
-/// A card that can run operations, each inside one transaction.
-pub trait SmartCardDevice {
+/// A card that can run operations, each inside one transaction (object safe;
+/// use [`transaction`] for a typed result).
+pub trait SmartCardDevice: Send {
     /// The card's ATR.
     fn atr(&self) -> &[u8];
     /// Runs `op` inside one transaction: no other application's APDUs interleave.
-    fn transaction<R>(
+    fn run(
         &mut self,
-        op: impl FnOnce(&mut dyn SmartCardConnection) -> R,
-    ) -> Result<R, TransportError>;
+        op: &mut dyn FnMut(&mut dyn SmartCardConnection),
+    ) -> Result<(), TransportError>;
+}
+
+/// Runs `op` in one transaction on `device` and returns its result.
+pub fn transaction<R>(
+    device: &mut dyn SmartCardDevice,
+    op: impl FnOnce(&mut dyn SmartCardConnection) -> R,
+) -> Result<R, TransportError> {
+    let mut op = Some(op);
+    let mut out = None;
+    device.run(&mut |conn| {
+        if let Some(f) = op.take() {
+            out = Some(f(conn));
+        }
+    })?;
+    out.ok_or_else(|| TransportError::Pcsc("the transaction did not run".into()))
 }

@@ -6,7 +6,9 @@
 
 pub mod apdu;
 pub mod atr;
+pub mod backend;
 pub mod connection;
+pub mod devices;
 pub mod framing;
 pub mod handlers;
 pub mod logging;
@@ -17,3 +19,4 @@ pub mod scripted;
 pub mod server;
 pub mod sessions;
 pub mod tlv;
+pub mod virtual_backend;

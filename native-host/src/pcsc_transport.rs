@@ -6,9 +6,8 @@ use std::ffi::CString;
 use std::time::Duration;
 
 use pcsc::{Card, Context, Error as PcscError, Protocols, ReaderState, Scope, ShareMode, State};
-use tessera_core::protocol::{CardInfo, DevicesList, PcscState, PcscStatus, Reader};
 
-use crate::atr::model_from_atr;
+use crate::backend::{Listing, ReaderSnapshot};
 use crate::connection::{SmartCardConnection, SmartCardDevice, TransportError};
 
 fn map_err(e: PcscError) -> TransportError {
@@ -28,59 +27,75 @@ pub fn context() -> Result<Context, TransportError> {
 
 /// Lists readers and the card in each, from reader states only (no connect, so
 /// no other application is disturbed).
-pub fn list_readers() -> DevicesList {
+pub fn listing() -> Listing {
     let ctx = match Context::establish(Scope::User) {
         Ok(ctx) => ctx,
         Err(e) => return unavailable(e),
     };
-    let names = match ctx.list_readers_owned() {
-        Ok(names) => names,
-        Err(PcscError::NoReadersAvailable) => vec![],
+    let mut states = match reader_states(&ctx) {
+        Ok(states) => states,
         Err(e) => return unavailable(e),
     };
-    let mut states: Vec<ReaderState> = names
-        .into_iter()
-        .map(|name| ReaderState::new(name, State::UNAWARE))
-        .collect();
     if !states.is_empty() {
         if let Err(e) = ctx.get_status_change(Duration::ZERO, &mut states) {
             return unavailable(e);
         }
     }
-    DevicesList {
-        pcsc: PcscStatus {
-            state: PcscState::Ok,
-            message: None,
-        },
-        readers: states.iter().map(reader_from_state).collect(),
-    }
+    Listing::Readers(states.iter().map(snapshot).collect())
 }
 
-fn reader_from_state(rs: &ReaderState) -> Reader {
+fn reader_states(ctx: &Context) -> Result<Vec<ReaderState>, PcscError> {
+    let names = match ctx.list_readers_owned() {
+        Ok(names) => names,
+        Err(PcscError::NoReadersAvailable) => vec![],
+        Err(e) => return Err(e),
+    };
+    Ok(names
+        .into_iter()
+        .map(|name| ReaderState::new(name, State::UNAWARE))
+        .collect())
+}
+
+fn snapshot(rs: &ReaderState) -> ReaderSnapshot {
     let event = rs.event_state();
     let present = event.contains(State::PRESENT) && !event.contains(State::MUTE);
-    let card = (present && !rs.atr().is_empty()).then(|| CardInfo {
-        atr: hex::encode_upper(rs.atr()),
-        model: model_from_atr(rs.atr()),
-    });
-    Reader {
+    ReaderSnapshot {
         name: rs.name().to_string_lossy().into_owned(),
-        card,
+        atr: (present && !rs.atr().is_empty()).then(|| rs.atr().to_vec()),
     }
 }
 
-fn unavailable(e: PcscError) -> DevicesList {
-    let state = match e {
-        PcscError::NoService | PcscError::ServiceStopped => PcscState::NoService,
-        _ => PcscState::Error,
-    };
-    DevicesList {
-        pcsc: PcscStatus {
-            state,
-            message: Some(e.to_string()),
-        },
-        readers: vec![],
+fn unavailable(e: PcscError) -> Listing {
+    match e {
+        PcscError::NoService | PcscError::ServiceStopped => Listing::NoService(e.to_string()),
+        _ => Listing::Error(e.to_string()),
     }
+}
+
+/// Waits for a reader to appear or go, or a card to be inserted or removed
+/// (`SCardGetStatusChange` on every reader plus the PnP pseudo-reader).
+pub fn wait_for_change(timeout: Duration) -> bool {
+    let Ok(ctx) = Context::establish(Scope::User) else {
+        std::thread::sleep(timeout);
+        return false;
+    };
+    let Ok(mut states) = reader_states(&ctx) else {
+        std::thread::sleep(timeout);
+        return false;
+    };
+    states.push(ReaderState::new(
+        pcsc::PNP_NOTIFICATION().to_owned(),
+        State::UNAWARE,
+    ));
+    // First call learns the current states, the second waits for a change.
+    if ctx.get_status_change(Duration::ZERO, &mut states).is_err() {
+        std::thread::sleep(timeout);
+        return false;
+    }
+    for rs in &mut states {
+        rs.sync_current_state();
+    }
+    matches!(ctx.get_status_change(timeout, &mut states), Ok(()))
 }
 
 /// A card connected in shared mode.
@@ -121,14 +136,14 @@ impl SmartCardDevice for PcscDevice {
         &self.atr
     }
 
-    fn transaction<R>(
+    fn run(
         &mut self,
-        op: impl FnOnce(&mut dyn SmartCardConnection) -> R,
-    ) -> Result<R, TransportError> {
+        op: &mut dyn FnMut(&mut dyn SmartCardConnection),
+    ) -> Result<(), TransportError> {
         let tx = self.card.transaction().map_err(map_err)?;
-        let result = op(&mut PcscTransaction(&tx));
+        op(&mut PcscTransaction(&tx));
         // Dropping the transaction ends it with SCARD_LEAVE_CARD.
         drop(tx);
-        Ok(result)
+        Ok(())
     }
 }

@@ -2,21 +2,34 @@
 //! into a structured error response so no input can bring the host down.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value;
 use tessera_core::protocol::{Call, ErrorBody, ErrorCode, Request, Response};
 
+use crate::backend::{Backend, PcscBackend};
+use crate::devices::DeviceCache;
 use crate::handlers;
 
 /// Routes requests to handlers.
-#[derive(Debug, Default)]
-pub struct Router;
+pub struct Router {
+    backend: Arc<dyn Backend>,
+    cache: DeviceCache,
+}
 
 impl Router {
-    /// A router over the real transports.
+    /// A router over the system's PC/SC service.
     pub fn new() -> Router {
-        Router
+        Router::with_backend(Arc::new(PcscBackend))
+    }
+
+    /// A router over another token source (the in-process virtual token).
+    pub fn with_backend(backend: Arc<dyn Backend>) -> Router {
+        Router {
+            backend,
+            cache: DeviceCache::default(),
+        }
     }
 
     /// Handles one request and returns its response.
@@ -46,8 +59,16 @@ impl Router {
     fn route(&self, request: Request) -> Result<Value, ErrorBody> {
         match Call::parse(&request.method, request.params)? {
             Call::Hello(params) => to_value(handlers::hello::hello(&params)?),
-            Call::DevicesList => to_value(handlers::devices::list()),
+            Call::DevicesList => {
+                to_value(handlers::devices::list(self.backend.as_ref(), &self.cache))
+            }
         }
+    }
+}
+
+impl Default for Router {
+    fn default() -> Self {
+        Router::new()
     }
 }
 

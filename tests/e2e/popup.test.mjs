@@ -54,6 +54,7 @@ describe('popup with the host installed', () => {
       const tile = page.locator('#token-list li', { hasText: 'Virtual PCD 00 00' });
       assert.equal(await tile.locator('.tile-title').textContent(), 'HID Crescendo Key');
       assert.equal(await tile.locator('.tile-atr').textContent(), '3BD996FF8191FE1FC343323330302D4B4559BA');
+      assert.match(await tile.locator('.tile-id').textContent(), /^ID [0-9A-F]{16}$/, 'stable id from the PIV CHUID');
       assert.equal(await tile.getAttribute('aria-label'), 'HID Crescendo Key in reader Virtual PCD 00 00');
       await screenshot(page, 'popup', 'virtual-card-light');
       await page.emulateMedia({ colorScheme: 'dark' });

@@ -256,12 +256,14 @@ impl Popup {
                             title: Text::literal(card.model.name),
                             reader: reader.name,
                             atr: Some(card.atr),
+                            id: card.token.map(|t| Text::with("token_id", [t.id])),
                         },
                         None => TokenItem {
                             label: Text::with("reader_empty_label", [reader.name.clone()]),
                             title: Text::key("reader_empty"),
                             reader: reader.name,
                             atr: None,
+                            id: None,
                         },
                     })
                     .collect();
@@ -427,6 +429,7 @@ mod tests {
                             key: "k".into(),
                             name: "HID Crescendo Key".into(),
                         },
+                        token: None,
                     }),
                 },
                 Reader {

@@ -1,13 +1,34 @@
 //! `devices.list`: readers, ATRs and the model guessed from each ATR.
 
-use tessera_core::protocol::DevicesList;
+use tessera_core::protocol::{CardInfo, DevicesList, PcscState, PcscStatus, Reader};
 
-use crate::pcsc_transport;
+use crate::atr::model_from_atr;
+use crate::backend::{Backend, Listing};
+use crate::devices::DeviceCache;
 
-/// Lists PC/SC readers and their cards. A stopped smart-card service is a state
-/// of the result (`pcsc.state = no_service`), not an error: the popup explains it.
-pub fn list() -> DevicesList {
-    let list = pcsc_transport::list_readers();
+/// Lists readers and their cards. A stopped smart-card service is a state of
+/// the result (`pcsc.state = no_service`), not an error: the popup explains it.
+pub fn list(backend: &dyn Backend, cache: &DeviceCache) -> DevicesList {
+    let (state, message, readers) = match backend.list() {
+        Listing::Readers(readers) => (PcscState::Ok, None, readers),
+        Listing::NoService(m) => (PcscState::NoService, Some(m), vec![]),
+        Listing::Error(m) => (PcscState::Error, Some(m), vec![]),
+    };
+    cache.retain_present(&readers);
+    let list = DevicesList {
+        pcsc: PcscStatus { state, message },
+        readers: readers
+            .into_iter()
+            .map(|r| Reader {
+                card: r.atr.as_ref().map(|atr| CardInfo {
+                    atr: hex::encode_upper(atr),
+                    model: model_from_atr(atr),
+                    token: cache.token(backend, &r),
+                }),
+                name: r.name,
+            })
+            .collect(),
+    };
     tracing::info!(readers = list.readers.len(), pcsc = ?list.pcsc.state, "devices.list");
     list
 }

@@ -36,6 +36,29 @@ pub enum SessionError {
     /// The card's answer could not be parsed.
     #[error("unexpected answer from the card: {0}")]
     Malformed(String),
+    /// The token waits for a button press or touch (Crescendo OATH `6985`,
+    /// crescendo-apdu.md §5.3; YKOATH touch credentials). Re-send the same
+    /// command, e.g. with [`touch::poll`](crate::sessions::touch::poll).
+    #[error("touch the key's button")]
+    TouchRequired,
+    /// No touch came before the polling timeout.
+    #[error("the key was not touched in time")]
+    TouchTimeout,
+    /// The caller cancelled the operation (e.g. while waiting for a touch).
+    #[error("cancelled")]
+    Cancelled,
+    /// The object or credential is not on the token.
+    #[error("not found on the token")]
+    NotFound,
+    /// Wrong YKOATH access code (password).
+    #[error("wrong OATH password")]
+    WrongAccessCode,
+    /// The token failed the mutual authentication (its answer did not match).
+    #[error("the token's authentication response is wrong")]
+    CardAuthenticationFailed,
+    /// The caller's request is invalid; nothing was sent.
+    #[error("invalid request: {0}")]
+    InvalidArgument(String),
     /// A status word the session has no meaning for.
     #[error("the card answered {sw:?} to instruction {ins:02X}")]
     Unexpected {

@@ -100,6 +100,9 @@ pub struct TokenItem {
     /// ATR (hex) when a card is present.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub atr: Option<String>,
+    /// "ID …" once the token was probed (ActivClient shows it the same way).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Text>,
     /// Screen-reader label for the tile.
     pub label: Text,
 }

@@ -123,8 +123,37 @@ pub struct Reader {
 pub struct CardInfo {
     /// ATR, upper-case hex without spaces.
     pub atr: String,
-    /// Model guessed from the ATR.
+    /// Model guessed from the ATR, refined by the applets found.
     pub model: TokenModel,
+    /// What the host learned by probing the token's applets (absent until
+    /// probed, or when probing failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<TokenInfo>,
+}
+
+/// A probed token: its stable id and what it can do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    /// Stable device id (from the PIV CHUID GUID, the YKOATH device id, …),
+    /// shown in the tile as ActivClient does.
+    pub id: String,
+    /// Applets found.
+    pub applets: Applets,
+}
+
+/// Applets a token answered SELECT for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applets {
+    /// HID ACA (PIN, admin key, reset card).
+    pub aca: bool,
+    /// HID Crescendo OATH slot instances found (0–3).
+    pub oath_slots: u8,
+    /// PIV.
+    pub piv: bool,
+    /// YKOATH.
+    pub ykoath: bool,
+    /// FIDO (CTAP over ISO 7816).
+    pub fido: bool,
 }
 
 /// A token model as recognised from its ATR.

@@ -1,0 +1,56 @@
+//! Devices: what each token is (probe), its stable id, and a cache of that
+//! knowledge invalidated when the card leaves its reader.
+
+pub mod probe;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use tessera_core::protocol::TokenInfo;
+
+use crate::backend::{Backend, ReaderSnapshot};
+
+/// Probe results per (reader, ATR); an entry dies with the card it describes.
+#[derive(Debug, Default)]
+pub struct DeviceCache {
+    probed: Mutex<HashMap<(String, Vec<u8>), TokenInfo>>,
+}
+
+impl DeviceCache {
+    /// The token in `reader`, probing it on first sight. `None` when the card
+    /// cannot be probed (removed meanwhile, exclusive use by another program).
+    pub fn token(&self, backend: &dyn Backend, reader: &ReaderSnapshot) -> Option<TokenInfo> {
+        let atr = reader.atr.clone()?;
+        let key = (reader.name.clone(), atr);
+        if let Some(t) = self.lock().get(&key) {
+            return Some(t.clone());
+        }
+        let info = probe::probe(backend, &reader.name)
+            .map_err(
+                |e| tracing::warn!(reader = %reader.name, error = %e, "cannot probe the token"),
+            )
+            .ok()?;
+        self.lock().insert(key, info.clone());
+        Some(info)
+    }
+
+    /// Forgets cards no longer present (removal, replug with another ATR).
+    pub fn retain_present(&self, present: &[ReaderSnapshot]) {
+        self.lock().retain(|(reader, atr), _| {
+            present
+                .iter()
+                .any(|p| &p.name == reader && p.atr.as_ref() == Some(atr))
+        });
+    }
+
+    /// Clear Cache: forget everything.
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, Vec<u8>), TokenInfo>> {
+        self.probed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}

@@ -164,10 +164,12 @@ fn cmd_uninstall(scope: Scope) -> Result<(), String> {
 }
 
 fn cmd_devices() -> Result<(), String> {
-    let list = tessera_host::handlers::devices::list(
-        &tessera_host::backend::PcscBackend,
-        &tessera_host::devices::DeviceCache::default(),
-    );
+    let ctx = tessera_host::handlers::token::Ctx {
+        backend: &tessera_host::backend::PcscBackend,
+        cache: &tessera_host::devices::DeviceCache::default(),
+        policies: &tessera_host::policy_store::PolicyStore::default_location(),
+    };
+    let list = tessera_host::handlers::devices::list(&ctx);
     let json = serde_json::to_string_pretty(&list).map_err(|e| e.to_string())?;
     println!("{json}");
     Ok(())

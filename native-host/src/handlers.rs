@@ -1,5 +1,8 @@
 //! One handler per method; each takes typed params and returns a typed result
 //! or an [`ErrorBody`](tessera_core::protocol::ErrorBody).
 
+pub mod admin;
 pub mod devices;
 pub mod hello;
+pub mod pin;
+pub mod token;

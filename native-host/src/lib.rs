@@ -14,6 +14,7 @@ pub mod handlers;
 pub mod logging;
 pub mod origin;
 pub mod pcsc_transport;
+pub mod policy_store;
 pub mod router;
 pub mod scripted;
 pub mod server;

@@ -11,11 +11,15 @@ use tessera_core::protocol::{Call, ErrorBody, ErrorCode, Request, Response};
 use crate::backend::{Backend, PcscBackend};
 use crate::devices::DeviceCache;
 use crate::handlers;
+use crate::handlers::token::Ctx;
+use crate::handlers::{admin, pin};
+use crate::policy_store::PolicyStore;
 
 /// Routes requests to handlers.
 pub struct Router {
     backend: Arc<dyn Backend>,
     cache: DeviceCache,
+    policies: PolicyStore,
 }
 
 impl Router {
@@ -29,6 +33,21 @@ impl Router {
         Router {
             backend,
             cache: DeviceCache::default(),
+            policies: PolicyStore::default_location(),
+        }
+    }
+
+    /// Uses another PIN-policy store (tests).
+    pub fn with_policies(mut self, policies: PolicyStore) -> Router {
+        self.policies = policies;
+        self
+    }
+
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            backend: self.backend.as_ref(),
+            cache: &self.cache,
+            policies: &self.policies,
         }
     }
 
@@ -59,9 +78,26 @@ impl Router {
     fn route(&self, request: Request) -> Result<Value, ErrorBody> {
         match Call::parse(&request.method, request.params)? {
             Call::Hello(params) => to_value(handlers::hello::hello(&params)?),
-            Call::DevicesList => {
-                to_value(handlers::devices::list(self.backend.as_ref(), &self.cache))
+            Call::DevicesList => to_value(handlers::devices::list(&self.ctx())),
+            Call::PinStatus(p) => to_value(pin::pin_status(&self.ctx(), &p)?),
+            Call::PinVerify(p) => to_value(pin::verify(&self.ctx(), &p)?),
+            Call::PinLock(p) => to_value(pin::lock(&self.ctx(), &p)?),
+            Call::PinChange(p) => to_value(pin::change(&self.ctx(), &p)?),
+            Call::PinUnblockChallenge(p) => to_value(pin::challenge(&self.ctx(), &p)?),
+            Call::PinUnblock(p) => to_value(pin::unblock(&self.ctx(), &p)?),
+            Call::PinPolicyGet(p) => to_value(admin::policy_get(&self.ctx(), &p)?),
+            Call::PinPolicySet(p) => to_value(admin::policy_set(&self.ctx(), &p)?),
+            Call::PukShow(p) => to_value(admin::puk_show(&self.ctx(), &p)?),
+            Call::PairingCode(p) => to_value(admin::pairing_code(&self.ctx(), &p)?),
+            Call::CacheClear => {
+                admin::cache_clear(&self.ctx());
+                Ok(serde_json::json!({}))
             }
+            Call::DeviceRecycle(p) => {
+                admin::recycle(&self.ctx(), &p)?;
+                Ok(serde_json::json!({}))
+            }
+            Call::DevicePersonalize(p) => to_value(admin::personalize(&self.ctx(), &p)?),
         }
     }
 }

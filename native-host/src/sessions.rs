@@ -4,8 +4,12 @@
 //! (crescendo-apdu.md, NIST SP 800-73-4, YKOATH), not from the virtual token.
 
 pub mod aca;
+pub mod crescendo_oath;
 mod error;
 mod pin;
+pub mod piv;
+pub mod touch;
+pub mod ykoath;
 
 pub use error::SessionError;
 pub use pin::Pin;

@@ -7,8 +7,10 @@
 
 pub mod browser;
 pub mod identity;
+pub mod pin_policy;
 pub mod popup;
 pub mod protocol;
+pub mod secret;
 
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;

@@ -4,11 +4,17 @@
 //! UTF-8 JSON value per frame. Tessera's frames are requests from the extension,
 //! responses from the host (echoing the request id), and host events.
 
+mod device;
 mod error_code;
 mod limits;
 mod message;
 mod methods;
 
+pub use device::{
+    DeviceParams, DevicePinParams, Feature, PairingCode, PersonalizeParams, PinChangeParams,
+    PinPolicySetParams, PinStatus, PinUnblockParams, PolicyInfo, PukResult, RecycleParams,
+    UnblockChallenge, UnblockMethod,
+};
 pub use error_code::ErrorCode;
 pub use limits::{MAX_DRAINABLE_FRAME, MAX_INBOUND_FRAME, MAX_OUTBOUND_FRAME};
 pub use message::{ErrorBody, Event, HostMessage, Request, RequestId, Response};

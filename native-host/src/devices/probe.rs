@@ -81,7 +81,12 @@ fn probe_applets(
         (None, Some(y)) => hex::encode_upper(y),
         (None, None) => format!("reader:{reader}"),
     };
-    Ok(TokenInfo { id, applets })
+    Ok(TokenInfo {
+        id,
+        features: applets.features(),
+        applets,
+        pin: None,
+    })
 }
 
 /// Probes the token in `reader` in one transaction.

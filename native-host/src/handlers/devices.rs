@@ -3,12 +3,14 @@
 use tessera_core::protocol::{CardInfo, DevicesList, PcscState, PcscStatus, Reader};
 
 use crate::atr::model_from_atr;
-use crate::backend::{Backend, Listing};
-use crate::devices::DeviceCache;
+use crate::backend::Listing;
+use crate::handlers::pin;
+use crate::handlers::token::{Ctx, Found};
 
 /// Lists readers and their cards. A stopped smart-card service is a state of
 /// the result (`pcsc.state = no_service`), not an error: the popup explains it.
-pub fn list(backend: &dyn Backend, cache: &DeviceCache) -> DevicesList {
+pub fn list(ctx: &Ctx) -> DevicesList {
+    let (backend, cache) = (ctx.backend, ctx.cache);
     let (state, message, readers) = match backend.list() {
         Listing::Readers(readers) => (PcscState::Ok, None, readers),
         Listing::NoService(m) => (PcscState::NoService, Some(m), vec![]),
@@ -23,7 +25,14 @@ pub fn list(backend: &dyn Backend, cache: &DeviceCache) -> DevicesList {
                 card: r.atr.as_ref().map(|atr| CardInfo {
                     atr: hex::encode_upper(atr),
                     model: model_from_atr(atr),
-                    token: cache.token(backend, &r),
+                    token: cache.token(backend, &r).map(|mut info| {
+                        let found = Found {
+                            reader: r.name.clone(),
+                            info: info.clone(),
+                        };
+                        info.pin = pin::status(ctx, &found).ok();
+                        info
+                    }),
                 }),
                 name: r.name,
             })

@@ -73,7 +73,12 @@ impl<'c> AcaSession<'c> {
         self.version
     }
 
+    /// An empty PIN is refused before anything is sent: eight FFh bytes would
+    /// cost a try for nothing.
     fn pin_field(pin: &Pin) -> Result<Vec<u8>, SessionError> {
+        if pin.is_empty() {
+            return Err(SessionError::BadPinFormat);
+        }
         pin.padded(PIN_FIELD)
             .map(|v| v.to_vec())
             .ok_or(SessionError::BadPinFormat)

@@ -56,6 +56,9 @@ pub enum SessionError {
     /// The token failed the mutual authentication (its answer did not match).
     #[error("the token's authentication response is wrong")]
     CardAuthenticationFailed,
+    /// The system's random generator failed (host challenges).
+    #[error("the system's random generator failed: {0}")]
+    Random(String),
     /// The caller's request is invalid; nothing was sent.
     #[error("invalid request: {0}")]
     InvalidArgument(String),

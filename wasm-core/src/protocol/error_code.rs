@@ -31,6 +31,22 @@ pub enum ErrorCode {
     DeviceNotFound,
     /// Talking to the token failed (removed mid-operation, transport error).
     TransportError,
+    /// Wrong PIN or PUK; detail `tries_left`. Never retried by the host.
+    WrongPin,
+    /// The PIN (or PUK / unlock counter) is blocked.
+    PinBlocked,
+    /// The new PIN breaks the policy; detail `violations`.
+    PinPolicy,
+    /// The operation needs the PIN first.
+    PinRequired,
+    /// The admin key or challenge response is wrong.
+    WrongAdminKey,
+    /// The typed confirmation does not match the device id.
+    ConfirmationMismatch,
+    /// The token does not support this; detail `feature`.
+    NotSupported,
+    /// Bad input in a parameter (e.g. a key that is not hex); detail `field`.
+    BadInput,
     /// A bug in the host; the message says where.
     Internal,
     // Extension-side codes (the host never sends these).
@@ -60,6 +76,14 @@ impl ErrorCode {
             ErrorCode::PcscUnavailable => "pcsc_unavailable",
             ErrorCode::DeviceNotFound => "device_not_found",
             ErrorCode::TransportError => "transport_error",
+            ErrorCode::WrongPin => "wrong_pin",
+            ErrorCode::PinBlocked => "pin_blocked",
+            ErrorCode::PinPolicy => "pin_policy",
+            ErrorCode::PinRequired => "pin_required",
+            ErrorCode::WrongAdminKey => "wrong_admin_key",
+            ErrorCode::ConfirmationMismatch => "confirmation_mismatch",
+            ErrorCode::NotSupported => "not_supported",
+            ErrorCode::BadInput => "bad_input",
             ErrorCode::Internal => "internal",
             ErrorCode::HostNotFound => "host_not_found",
             ErrorCode::HostForbidden => "host_forbidden",
@@ -88,6 +112,14 @@ mod tests {
             ErrorCode::PcscUnavailable,
             ErrorCode::DeviceNotFound,
             ErrorCode::TransportError,
+            ErrorCode::WrongPin,
+            ErrorCode::PinBlocked,
+            ErrorCode::PinPolicy,
+            ErrorCode::PinRequired,
+            ErrorCode::WrongAdminKey,
+            ErrorCode::ConfirmationMismatch,
+            ErrorCode::NotSupported,
+            ErrorCode::BadInput,
             ErrorCode::Internal,
             ErrorCode::HostNotFound,
             ErrorCode::HostForbidden,

@@ -4,6 +4,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::device::{
+    DeviceParams, DevicePinParams, Feature, PersonalizeParams, PinChangeParams, PinPolicySetParams,
+    PinStatus, PinUnblockParams, RecycleParams,
+};
 use super::{ErrorBody, ErrorCode};
 
 /// A request's method with its typed parameters.
@@ -13,11 +17,53 @@ pub enum Call {
     Hello(HelloParams),
     /// `devices.list`: the readers and tokens the host sees.
     DevicesList,
+    /// `pin.status`: the lock state (one empty VERIFY, never a PIN).
+    PinStatus(DeviceParams),
+    /// `pin.verify`: authenticate once with the PIN.
+    PinVerify(DevicePinParams),
+    /// `pin.lock`: drop the verified state (close the lock).
+    PinLock(DeviceParams),
+    /// `pin.change`.
+    PinChange(PinChangeParams),
+    /// `pin.unblock.challenge`: the challenge for the helpdesk path.
+    PinUnblockChallenge(DeviceParams),
+    /// `pin.unblock`.
+    PinUnblock(PinUnblockParams),
+    /// `pin.policy.get`.
+    PinPolicyGet(DeviceParams),
+    /// `pin.policy.set`.
+    PinPolicySet(PinPolicySetParams),
+    /// `puk.show`: the stored PUK (standalone devices), after the PIN.
+    PukShow(DevicePinParams),
+    /// `pairing_code.get`: the VCI pairing code, after the PIN, over contact.
+    PairingCode(DevicePinParams),
+    /// `cache.clear`: forget what the host knows about the token(s).
+    CacheClear,
+    /// `device.recycle`: factory reset.
+    DeviceRecycle(RecycleParams),
+    /// `device.personalize`.
+    DevicePersonalize(PersonalizeParams),
 }
 
 impl Call {
     /// Every method name this build knows, in the order docs/PROTOCOL.md lists them.
-    pub const METHODS: &'static [&'static str] = &["hello", "devices.list"];
+    pub const METHODS: &'static [&'static str] = &[
+        "hello",
+        "devices.list",
+        "pin.status",
+        "pin.verify",
+        "pin.lock",
+        "pin.change",
+        "pin.unblock.challenge",
+        "pin.unblock",
+        "pin.policy.get",
+        "pin.policy.set",
+        "puk.show",
+        "pairing_code.get",
+        "cache.clear",
+        "device.recycle",
+        "device.personalize",
+    ];
 
     /// Types a request's method and parameters.
     pub fn parse(method: &str, params: Value) -> Result<Call, ErrorBody> {
@@ -27,6 +73,22 @@ impl Call {
                 typed::<NoParams>(method, params)?;
                 Ok(Call::DevicesList)
             }
+            "pin.status" => Ok(Call::PinStatus(typed(method, params)?)),
+            "pin.verify" => Ok(Call::PinVerify(typed(method, params)?)),
+            "pin.lock" => Ok(Call::PinLock(typed(method, params)?)),
+            "pin.change" => Ok(Call::PinChange(typed(method, params)?)),
+            "pin.unblock.challenge" => Ok(Call::PinUnblockChallenge(typed(method, params)?)),
+            "pin.unblock" => Ok(Call::PinUnblock(typed(method, params)?)),
+            "pin.policy.get" => Ok(Call::PinPolicyGet(typed(method, params)?)),
+            "pin.policy.set" => Ok(Call::PinPolicySet(typed(method, params)?)),
+            "puk.show" => Ok(Call::PukShow(typed(method, params)?)),
+            "pairing_code.get" => Ok(Call::PairingCode(typed(method, params)?)),
+            "cache.clear" => {
+                typed::<NoParams>(method, params)?;
+                Ok(Call::CacheClear)
+            }
+            "device.recycle" => Ok(Call::DeviceRecycle(typed(method, params)?)),
+            "device.personalize" => Ok(Call::DevicePersonalize(typed(method, params)?)),
             other => Err(ErrorBody::new(
                 ErrorCode::UnknownMethod,
                 format!("unknown method {other:?}"),
@@ -139,6 +201,12 @@ pub struct TokenInfo {
     pub id: String,
     /// Applets found.
     pub applets: Applets,
+    /// What the token supports (derived from the applets).
+    #[serde(default)]
+    pub features: Vec<Feature>,
+    /// Lock state, when the token reports it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<PinStatus>,
 }
 
 /// Applets a token answered SELECT for.
@@ -154,6 +222,32 @@ pub struct Applets {
     pub ykoath: bool,
     /// FIDO (CTAP over ISO 7816).
     pub fido: bool,
+}
+
+impl Applets {
+    /// The features these applets give (Crescendo: ACA admin key and
+    /// challenge-response unblock, stored PUK; generic PIV: PUK unblock).
+    pub fn features(&self) -> Vec<Feature> {
+        let mut f = vec![];
+        if self.aca || self.piv {
+            f.extend([Feature::Authenticate, Feature::ChangePin]);
+        }
+        if self.aca {
+            f.extend([Feature::UnblockAdminKey, Feature::UnblockChallenge]);
+        } else if self.piv {
+            f.push(Feature::UnblockPuk);
+        }
+        if self.aca && self.piv {
+            f.push(Feature::ViewPuk);
+        }
+        if self.piv {
+            f.push(Feature::PairingCode);
+        }
+        if self.aca {
+            f.extend([Feature::PinPolicy, Feature::Recycle, Feature::Personalize]);
+        }
+        f
+    }
 }
 
 /// A token model as recognised from its ATR.
@@ -198,14 +292,29 @@ mod tests {
     }
 
     #[test]
-    fn every_listed_method_parses() {
+    fn every_listed_method_is_known() {
         for m in Call::METHODS {
-            let params = if *m == "hello" {
-                json!({"protocol":1})
-            } else {
-                json!({})
-            };
-            assert!(Call::parse(m, params).is_ok(), "{m}");
+            let e = Call::parse(m, json!({"bogus": 1})).expect_err("bogus params");
+            assert_eq!(e.code, ErrorCode::InvalidParams, "{m} is routed");
         }
+    }
+
+    #[test]
+    fn device_methods_parse_with_secrets() {
+        let c = Call::parse(
+            "pin.change",
+            json!({"device":"X","old":"0000","new":"2580"}),
+        )
+        .expect("pin.change");
+        let Call::PinChange(p) = c else {
+            panic!("wrong call")
+        };
+        assert_eq!(p.new.expose(), "2580");
+        assert!(!format!("{p:?}").contains("2580"), "Debug hides PINs");
+        let c = Call::parse(
+            "pin.unblock",
+            json!({"device":"X","method":{"kind":"admin_key","key":"00"},"new":"2580"}),
+        );
+        assert!(matches!(c, Ok(Call::PinUnblock(_))));
     }
 }

@@ -86,6 +86,7 @@ fn probe_applets(
         features: applets.features(),
         applets,
         pin: None,
+        must_change_pin: false,
     })
 }
 

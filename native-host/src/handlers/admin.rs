@@ -182,5 +182,9 @@ pub fn personalize(ctx: &Ctx, p: &PersonalizeParams) -> Result<PukResult, ErrorB
         PivSession::open(c)?.store_puk(&puk_pin)
     })?;
     tracing::info!(device = %found.info.id, fido_shared = policy.policy.fido_shared, "device personalised");
+    // Under a force-change policy the user picks their own PIN at first use.
+    let _ = ctx
+        .policies
+        .set_must_change(&found.info.id, policy.policy.force_change);
     Ok(PukResult { puk })
 }

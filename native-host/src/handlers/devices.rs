@@ -31,6 +31,7 @@ pub fn list(ctx: &Ctx) -> DevicesList {
                             info: info.clone(),
                         };
                         info.pin = pin::status(ctx, &found).ok();
+                        info.must_change_pin = ctx.policies.must_change(&info.id);
                         info
                     }),
                 }),

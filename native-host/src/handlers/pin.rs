@@ -81,6 +81,7 @@ pub fn change(ctx: &Ctx, p: &PinChangeParams) -> Result<PinStatus, ErrorBody> {
         ctx.run(&found, |c| PivSession::open(c)?.change_pin(&old, &new))?;
     }
     tracing::info!(device = %found.info.id, "PIN changed");
+    let _ = ctx.policies.set_must_change(&found.info.id, false);
     status(ctx, &found)
 }
 

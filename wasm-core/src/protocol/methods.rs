@@ -207,6 +207,9 @@ pub struct TokenInfo {
     /// Lock state, when the token reports it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin: Option<PinStatus>,
+    /// The PIN policy demands a PIN change before anything else.
+    #[serde(default)]
+    pub must_change_pin: bool,
 }
 
 /// Applets a token answered SELECT for.

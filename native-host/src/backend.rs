@@ -2,7 +2,7 @@
 //! virtual token ([`crate::virtual_backend::VirtualBackend`]). Device code above
 //! this trait does not know which.
 
-use std::time::Duration;
+use std::sync::atomic::AtomicBool;
 
 use crate::connection::{SmartCardDevice, TransportError};
 
@@ -32,8 +32,8 @@ pub trait Backend: Send + Sync {
     fn list(&self) -> Listing;
     /// Connects to the card in `reader` (shared mode).
     fn connect(&self, reader: &str) -> Result<Box<dyn SmartCardDevice>, TransportError>;
-    /// Blocks until a reader or card changes, or `timeout` passes; `true` on a change.
-    fn wait_for_change(&self, timeout: Duration) -> bool;
+    /// Calls `on_change` after every reader or card change until `stop` is set.
+    fn watch(&self, stop: &AtomicBool, on_change: &mut dyn FnMut());
 }
 
 /// The system's PC/SC service.
@@ -52,7 +52,7 @@ impl Backend for PcscBackend {
         )?))
     }
 
-    fn wait_for_change(&self, timeout: Duration) -> bool {
-        crate::pcsc_transport::wait_for_change(timeout)
+    fn watch(&self, stop: &AtomicBool, on_change: &mut dyn FnMut()) {
+        crate::pcsc_transport::watch(stop, on_change)
     }
 }

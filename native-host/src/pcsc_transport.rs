@@ -3,6 +3,7 @@
 //! operation (PC/SC part 5, `SCardBeginTransaction`).
 
 use std::ffi::CString;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use pcsc::{Card, Context, Error as PcscError, Protocols, ReaderState, Scope, ShareMode, State};
@@ -72,30 +73,56 @@ fn unavailable(e: PcscError) -> Listing {
     }
 }
 
-/// Waits for a reader to appear or go, or a card to be inserted or removed
-/// (`SCardGetStatusChange` on every reader plus the PnP pseudo-reader).
-pub fn wait_for_change(timeout: Duration) -> bool {
-    let Ok(ctx) = Context::establish(Scope::User) else {
-        std::thread::sleep(timeout);
-        return false;
-    };
-    let Ok(mut states) = reader_states(&ctx) else {
-        std::thread::sleep(timeout);
-        return false;
-    };
-    states.push(ReaderState::new(
-        pcsc::PNP_NOTIFICATION().to_owned(),
-        State::UNAWARE,
-    ));
-    // First call learns the current states, the second waits for a change.
-    if ctx.get_status_change(Duration::ZERO, &mut states).is_err() {
-        std::thread::sleep(timeout);
-        return false;
+/// Watches readers and cards until `stop` is set, calling `on_change` after
+/// every insertion, removal, or reader arrival/departure
+/// (`SCardGetStatusChange` on every reader plus the PnP pseudo-reader). Keeps
+/// working across pcscd restarts.
+pub fn watch(stop: &AtomicBool, mut on_change: impl FnMut()) {
+    const SLICE: Duration = Duration::from_millis(500);
+    while !stop.load(Ordering::Relaxed) {
+        let Ok(ctx) = Context::establish(Scope::User) else {
+            std::thread::sleep(SLICE);
+            continue;
+        };
+        let Ok(mut states) = reader_states(&ctx) else {
+            std::thread::sleep(SLICE);
+            continue;
+        };
+        states.push(ReaderState::new(
+            pcsc::PNP_NOTIFICATION().to_owned(),
+            State::UNAWARE,
+        ));
+        if ctx.get_status_change(Duration::ZERO, &mut states).is_err() {
+            std::thread::sleep(SLICE);
+            continue;
+        }
+        for rs in &mut states {
+            rs.sync_current_state();
+        }
+        // Wait on this reader set until it changes shape or the service goes.
+        loop {
+            if stop.load(Ordering::Relaxed) {
+                return;
+            }
+            match ctx.get_status_change(SLICE, &mut states) {
+                Ok(()) => {
+                    on_change();
+                    let readers_changed = states.iter().any(|rs| {
+                        rs.event_state().intersects(State::CHANGED)
+                            && rs.name() == pcsc::PNP_NOTIFICATION()
+                    });
+                    for rs in &mut states {
+                        rs.sync_current_state();
+                    }
+                    if readers_changed {
+                        break;
+                    }
+                }
+                Err(PcscError::Timeout) => {}
+                Err(_) => break,
+            }
+        }
     }
-    for rs in &mut states {
-        rs.sync_current_state();
-    }
-    matches!(ctx.get_status_change(timeout, &mut states), Ok(()))
 }
 
 /// A card connected in shared mode.

@@ -37,6 +37,11 @@ impl Router {
         }
     }
 
+    /// The token source (for the hotplug watcher).
+    pub fn backend(&self) -> Arc<dyn Backend> {
+        self.backend.clone()
+    }
+
     /// Uses another PIN-policy store (tests).
     pub fn with_policies(mut self, policies: PolicyStore) -> Router {
         self.policies = policies;

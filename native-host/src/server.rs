@@ -12,12 +12,14 @@
 //!   frame: the stream is out of step, so the host says so and exits.
 
 use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Sender};
+use std::sync::Arc;
 use std::thread;
 
 use tessera_core::protocol::{
-    ErrorBody, ErrorCode, HostMessage, Request, Response, MAX_DRAINABLE_FRAME, MAX_INBOUND_FRAME,
-    MAX_OUTBOUND_FRAME,
+    ErrorBody, ErrorCode, Event, HostMessage, Request, Response, MAX_DRAINABLE_FRAME,
+    MAX_INBOUND_FRAME, MAX_OUTBOUND_FRAME,
 };
 
 use crate::framing::{self, FrameError};
@@ -110,7 +112,25 @@ pub fn serve<R: Read, W: Write + Send + 'static>(
         }
     });
     let outbox = Outbox(tx);
+    // Hotplug: a `devices.changed` event after every reader or card change.
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let (outbox, stop, backend) = (outbox.clone(), stop.clone(), router.backend());
+        thread::spawn(move || {
+            backend.watch(&stop, &mut || {
+                outbox.send(HostMessage::Event(Event {
+                    event: "devices.changed".to_owned(),
+                    id: None,
+                    data: serde_json::json!({}),
+                }))
+            })
+        })
+    };
     let end = read_loop(&mut input, router, &outbox);
+    stop.store(true, Ordering::Relaxed);
+    if watcher.join().is_err() {
+        tracing::error!("hotplug watcher panicked");
+    }
     drop(outbox);
     if writer.join().is_err() {
         tracing::error!("writer thread panicked");
@@ -198,7 +218,18 @@ mod tests {
 
     fn run(input: Vec<u8>) -> (SessionEnd, Vec<serde_json::Value>) {
         let out = SharedBuf::default();
-        let end = serve(Cursor::new(input), out.clone(), &Router::new());
+        // The in-process token never hotplugs: only responses appear.
+        let card = tessera_virtual_token::profile::Profile::CrescendoKey.build(
+            tessera_virtual_token::platform::Platform::deterministic(
+                1,
+                tessera_virtual_token::platform::ButtonMode::Never,
+            )
+            .0,
+        );
+        let router = Router::with_backend(Arc::new(
+            crate::virtual_backend::VirtualBackend::ephemeral(card),
+        ));
+        let end = serve(Cursor::new(input), out.clone(), &router);
         let bytes = out.0.lock().expect("lock").clone();
         let mut r = Cursor::new(bytes);
         let mut msgs = vec![];

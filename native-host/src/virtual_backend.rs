@@ -4,6 +4,7 @@
 //! talk to it exactly as to a card behind PC/SC.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -79,9 +80,11 @@ impl Backend for VirtualBackend {
         }))
     }
 
-    fn wait_for_change(&self, timeout: Duration) -> bool {
-        std::thread::sleep(timeout);
-        false
+    /// The in-process token never leaves: nothing to report.
+    fn watch(&self, stop: &AtomicBool, _on_change: &mut dyn FnMut()) {
+        while !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 }
 

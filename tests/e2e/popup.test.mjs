@@ -65,6 +65,22 @@ describe('popup with the host installed', () => {
     }
   }));
 
+  test('a key plugged in or pulled while the popup is open updates the tiles', withFailureShots('popup', 'hotplug', ctx, async () => {
+    const page = await openPopup(browser.context);
+    await page.waitForSelector('body[data-conn="connected"][data-tokens="ready"]', { timeout: 15000 });
+    assert.equal(await page.locator('#token-list li:not(.empty)').count(), 0);
+    const card = await startVirtualCard();
+    try {
+      // No reopen, no click: the host's devices.changed event makes the popup list again.
+      await page.locator('#token-list li:not(.empty)', { hasText: 'HID Crescendo Key' }).waitFor({ timeout: 10000 });
+      card.ctl('unplug');
+      await page.locator('#token-list li:not(.empty)').waitFor({ state: 'detached', timeout: 10000 });
+    } finally {
+      await card.stop();
+    }
+    await page.close();
+  }));
+
   test('killing the host shows reconnecting and recovers', withFailureShots('popup', 'reconnect', ctx, async () => {
     const page = await openPopup(browser.context);
     await page.waitForSelector('body[data-conn="connected"]', { timeout: 15000 });

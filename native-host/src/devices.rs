@@ -43,6 +43,12 @@ impl DeviceCache {
         });
     }
 
+    /// Forgets the token in `reader` (it failed mid-operation: re-probe it
+    /// when it is back).
+    pub fn forget_reader(&self, reader: &str) {
+        self.lock().retain(|(r, _), _| r != reader);
+    }
+
     /// Clear Cache: forget everything.
     pub fn clear(&self) {
         self.lock().clear();

@@ -108,7 +108,7 @@ impl Drop for Pcscd {
     }
 }
 
-/// Whether `reader` currently holds a card, per pcscd.
+/// Whether `reader` currently holds a usable card, per pcscd.
 pub fn card_present(reader: &str) -> bool {
     let Ok(ctx) = pcsc::Context::establish(pcsc::Scope::User) else {
         return false;
@@ -120,7 +120,12 @@ pub fn card_present(reader: &str) -> bool {
     if ctx.get_status_change(Duration::ZERO, &mut states).is_err() {
         return false;
     }
-    states[0].event_state().contains(pcsc::State::PRESENT)
+    let state = states[0].event_state();
+    // Usable: present, not mute, ATR known (pcscd reports PRESENT a moment
+    // before it has powered the card and read its ATR).
+    state.contains(pcsc::State::PRESENT)
+        && !state.contains(pcsc::State::MUTE)
+        && !states[0].atr().is_empty()
 }
 
 /// A `tessera virtual-card` process on vpcd.
@@ -154,6 +159,10 @@ impl VirtualCard {
         reader: &'static str,
     ) -> VirtualCard {
         let port = if reader == READER1 { "35964" } else { "35963" };
+        // A card stopped just before may still look present to pcscd.
+        wait_until(Duration::from_secs(5), "the reader to be empty", || {
+            !card_present(reader)
+        });
         let control = state.with_extension("ctl");
         let child = Command::new(tessera_bin())
             .args([

@@ -111,13 +111,25 @@ impl Ctx<'_> {
         found: &Found,
         op: impl FnOnce(&mut dyn SmartCardConnection) -> Result<R, SessionError>,
     ) -> Result<R, ErrorBody> {
-        let mut dev = self
+        let result = self
             .backend
             .connect(&found.reader)
-            .map_err(|e| error(SessionError::Apdu(e.into())))?;
-        transaction(dev.as_mut(), op)
-            .map_err(|e| error(SessionError::Apdu(e.into())))?
-            .map_err(error)
+            .map_err(|e| error(SessionError::Apdu(e.into())))
+            .and_then(|mut dev| {
+                transaction(dev.as_mut(), op)
+                    .map_err(|e| error(SessionError::Apdu(e.into())))?
+                    .map_err(error)
+            });
+        if let Err(e) = &result {
+            if matches!(
+                e.code,
+                ErrorCode::DeviceNotFound | ErrorCode::TransportError
+            ) {
+                // Pulled or reset mid-operation: never act on what we knew.
+                self.cache.forget_reader(&found.reader);
+            }
+        }
+        result
     }
 
     /// The card's PIN limits: ACA GET PIN PROPERTIES on Crescendo, the PIV

@@ -1,5 +1,6 @@
 //! The control socket of a running virtual card (a Unix socket, one text line in,
-//! one line out): `press`, `unplug`, `plug`, `replug [ms]`, `button auto [ms] |
+//! one line out): `press`, `unplug`, `unplug-after N` (pull the card when the
+//! N-th APDU from now arrives), `plug`, `replug [ms]`, `button auto [ms] |
 //! manual | never`, `status`, `quit`. Used by tests and the demo.
 
 use std::io::{BufRead, BufReader, Write};
@@ -32,6 +33,10 @@ pub fn handle(line: &str, button: &Button, plug: &Sender<Plug>, status: &BridgeS
             Ok(())
         }
         ["unplug"] => plug.send(Plug::Unplug).map_err(|e| e.to_string()),
+        ["unplug-after", n] => n
+            .parse::<u32>()
+            .map_err(|_| format!("error: {n:?} is not a number of APDUs"))
+            .and_then(|n| plug.send(Plug::UnplugAfter(n)).map_err(|e| e.to_string())),
         ["plug"] => plug.send(Plug::Plug).map_err(|e| e.to_string()),
         ["replug", rest @ ..] => ms(rest.first(), DEFAULT_REPLUG)
             .and_then(|d| plug.send(Plug::Replug(d)).map_err(|e| e.to_string())),

@@ -34,6 +34,9 @@ pub enum Plug {
     Plug,
     /// Remove, wait, insert.
     Replug(Duration),
+    /// Pull the card when the n-th APDU from now arrives (it is not executed
+    /// and not answered): simulates pulling a key in the middle of an operation.
+    UnplugAfter(u32),
     /// Stop the bridge.
     Quit,
 }
@@ -128,7 +131,7 @@ pub fn run(
         if !plugged {
             match control.recv() {
                 Ok(Plug::Plug) | Ok(Plug::Replug(_)) => plugged = true,
-                Ok(Plug::Unplug) => {}
+                Ok(Plug::Unplug) | Ok(Plug::UnplugAfter(_)) => {}
                 Ok(Plug::Quit) | Err(_) => return,
             }
             continue;
@@ -166,7 +169,7 @@ pub fn run(
                 tracing::info!(?after, "card removed for a replug");
                 std::thread::sleep(after);
             }
-            Some(Plug::Plug) | None => {
+            Some(Plug::Plug) | Some(Plug::UnplugAfter(_)) | None => {
                 // vpcd closed the connection (pcscd stopped): reconnect.
                 std::thread::sleep(Duration::from_millis(200));
             }
@@ -180,17 +183,31 @@ fn serve(
     stream: &mut TcpStream,
     control: &Receiver<Plug>,
 ) -> Option<Plug> {
+    let mut pull_at: Option<u32> = None;
     loop {
         let frame = match read_frame(stream, control) {
             Ok(Ok(Frame::Data(f))) => f,
             Ok(Ok(Frame::Closed)) => return None,
             Ok(Err(Plug::Plug)) => continue,
+            Ok(Err(Plug::UnplugAfter(n))) => {
+                pull_at = Some(n);
+                continue;
+            }
             Ok(Err(p)) => return Some(p),
             Err(e) => {
                 tracing::warn!(error = %e, "vpcd connection failed");
                 return None;
             }
         };
+        // A control command that arrived while this frame was being read
+        // applies to it (a pull must land on the APDU the test means).
+        while let Ok(p) = control.try_recv() {
+            match p {
+                Plug::UnplugAfter(n) => pull_at = Some(n),
+                Plug::Plug => {}
+                other => return Some(other),
+            }
+        }
         let reply = match frame.as_slice() {
             [POWER_OFF] => {
                 card.power_off();
@@ -206,7 +223,12 @@ fn serve(
             }
             [GET_ATR] => Some(card.atr().to_vec()),
             [_] => None,
+            _ if pull_at == Some(0) => {
+                tracing::info!("card pulled mid-operation (unplug-after)");
+                return Some(Plug::Unplug);
+            }
             apdu => {
+                pull_at = pull_at.map(|n| n - 1);
                 let response = card.transmit(apdu);
                 if card.take_dirty() {
                     if let Some(file) = state {

@@ -20,4 +20,5 @@ cargo test --workspace --locked
 
 step "End-to-end tests in Chromium (artifacts in test-artifacts/)"
 export TESSERA_BIN="$PWD/target/debug/tessera"
+rm -f test-artifacts/host.log test-artifacts/learned-secrets.txt
 node --test --test-concurrency=1 --test-reporter=spec tests/e2e/

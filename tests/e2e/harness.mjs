@@ -14,6 +14,8 @@ export const POPUP_URL = `chrome-extension://${EXTENSION_ID}/popup.html`;
 export const TESSERA_BIN = process.env.TESSERA_BIN ?? join(ROOT, 'target/debug/tessera');
 export const ARTIFACTS = process.env.TESSERA_ARTIFACTS ?? join(ROOT, 'test-artifacts');
 const PCSCD_DIR = '/run/pcscd';
+/** All host logs of the E2E run. */
+export const HOST_LOG = join(ARTIFACTS, 'host.log');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 /** Polls `check` until it returns a truthy value or `ms` pass. */
@@ -127,10 +129,13 @@ export function freshInstall({ install = true } = {}) {
 
 /** Launches headless Chromium with the extension; returns {context, pid, close}. */
 export async function launchChromium({ profile, extension, env = {} }) {
+  mkdirSync(ARTIFACTS, { recursive: true });
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    env: { ...process.env, ...env },
+    // Every host started by this browser logs (debug) into one file that
+    // tests/e2e/zz-logs.test.mjs searches for secrets after the suite.
+    env: { ...process.env, TESSERA_LOG: 'debug', TESSERA_LOG_FILE: HOST_LOG, ...env },
     viewport: { width: 360, height: 320 },
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

@@ -6,32 +6,73 @@ pub mod probe;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use tessera_core::pin_policy::CardLimits;
 use tessera_core::protocol::TokenInfo;
 
 use crate::backend::{Backend, ReaderSnapshot};
 
+#[derive(Debug, Clone)]
+struct Entry {
+    info: TokenInfo,
+    limits: Option<CardLimits>,
+}
+
 /// Probe results per (reader, ATR); an entry dies with the card it describes.
 #[derive(Debug, Default)]
 pub struct DeviceCache {
-    probed: Mutex<HashMap<(String, Vec<u8>), TokenInfo>>,
+    probed: Mutex<HashMap<(String, Vec<u8>), Entry>>,
 }
 
 impl DeviceCache {
     /// The token in `reader`, probing it on first sight. `None` when the card
     /// cannot be probed (removed meanwhile, exclusive use by another program).
     pub fn token(&self, backend: &dyn Backend, reader: &ReaderSnapshot) -> Option<TokenInfo> {
+        self.token_fresh(backend, reader).map(|(info, _)| info)
+    }
+
+    /// Like [`DeviceCache::token`], also telling whether it was probed just now
+    /// (then its `pin` state is current; a cached one's is not).
+    pub fn token_fresh(
+        &self,
+        backend: &dyn Backend,
+        reader: &ReaderSnapshot,
+    ) -> Option<(TokenInfo, bool)> {
         let atr = reader.atr.clone()?;
         let key = (reader.name.clone(), atr);
-        if let Some(t) = self.lock().get(&key) {
-            return Some(t.clone());
+        if let Some(e) = self.lock().get(&key) {
+            return Some((e.info.clone(), false));
         }
         let info = probe::probe(backend, &reader.name)
             .map_err(
                 |e| tracing::warn!(reader = %reader.name, error = %e, "cannot probe the token"),
             )
             .ok()?;
-        self.lock().insert(key, info.clone());
-        Some(info)
+        self.lock().insert(
+            key,
+            Entry {
+                info: info.clone(),
+                limits: None,
+            },
+        );
+        Some((info, true))
+    }
+
+    /// The PIN limits read from the token in `reader`, if known.
+    pub fn limits(&self, reader: &str) -> Option<CardLimits> {
+        self.lock()
+            .iter()
+            .find(|((r, _), _)| r == reader)
+            .and_then(|(_, e)| e.limits)
+    }
+
+    /// Remembers the PIN limits of the token in `reader` (they only change
+    /// with the card, so they live as long as its entry).
+    pub fn set_limits(&self, reader: &str, limits: CardLimits) {
+        for ((r, _), e) in self.lock().iter_mut() {
+            if r == reader {
+                e.limits = Some(limits);
+            }
+        }
     }
 
     /// Forgets cards no longer present (removal, replug with another ATR).
@@ -54,7 +95,7 @@ impl DeviceCache {
         self.lock().clear();
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, Vec<u8>), TokenInfo>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, Vec<u8>), Entry>> {
         self.probed
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -11,8 +11,7 @@ use tracing_subscriber::EnvFilter;
 
 /// Installs the subscriber (idempotent: a second call is ignored).
 pub fn init() {
-    let filter =
-        EnvFilter::try_from_env("TESSERA_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_from_env("TESSERA_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let file = std::env::var_os("TESSERA_LOG_FILE")
         .filter(|p| !p.is_empty())
         .and_then(|p| OpenOptions::new().create(true).append(true).open(p).ok());

@@ -1,7 +1,7 @@
 //! Probing a token: which applets answer SELECT, and a stable device id. One
 //! transaction, one SELECT per applet, one GET DATA for the id.
 
-use tessera_core::protocol::{Applets, TokenInfo};
+use tessera_core::protocol::{Applets, PinStatus, TokenInfo};
 
 use crate::apdu::{Apdu, Processor, Sw};
 use crate::backend::Backend;
@@ -71,6 +71,20 @@ fn probe_applets(
     } else {
         None
     };
+    // The lock state while PIV is selected: one empty VERIFY (SP 800-73-4 Pt2 §3.2.1).
+    let pin = if applets.piv {
+        let r = p.send(&Apdu::new(0x00, 0x20, 0x00, 0x80))?;
+        match r.sw {
+            Sw::Ok => Some(PinStatus::Verified),
+            Sw::WrongPin { tries } => Some(PinStatus::Locked {
+                tries_left: Some(tries),
+            }),
+            Sw::Blocked => Some(PinStatus::Blocked),
+            _ => None,
+        }
+    } else {
+        None
+    };
     // YKOATH SELECT carries the device id as the PBKDF2 salt (tag 71, §1.3).
     let ykoath_id = ykoath
         .as_deref()
@@ -85,7 +99,7 @@ fn probe_applets(
         id,
         features: applets.features(),
         applets,
-        pin: None,
+        pin,
         must_change_pin: false,
     })
 }
@@ -119,10 +133,17 @@ mod tests {
                 "61114F06000010000100790B4F0900000000000000009000",
             ),
             ("00CB3FFF055C035FC10200", chuid),
+            ("00200080", "63C3"),
         ]);
         let info = probe_applets(&mut c, "R").expect("probe");
         c.finish();
         assert_eq!(info.id, "0011223344556677");
         assert!(info.applets.piv && !info.applets.aca && info.applets.oath_slots == 0);
+        assert_eq!(
+            info.pin,
+            Some(PinStatus::Locked {
+                tries_left: Some(3)
+            })
+        );
     }
 }

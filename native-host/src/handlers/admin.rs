@@ -9,7 +9,6 @@ use tessera_core::protocol::{
 };
 use tessera_core::secret::Secret;
 
-use crate::handlers::pin::verify_on;
 use crate::handlers::token::{pin, Ctx, Found};
 use crate::sessions::aca::{AcaSession, AdminKey};
 use crate::sessions::piv::PivSession;
@@ -48,19 +47,19 @@ pub fn policy_set(ctx: &Ctx, p: &PinPolicySetParams) -> Result<PolicyInfo, Error
     store_policy(ctx, &found, &policy)
 }
 
-fn verify_if_given(ctx: &Ctx, found: &Found, secret: Option<&Secret>) -> Result<(), ErrorBody> {
-    match secret {
-        Some(s) => verify_on(ctx, found, s),
-        None => Ok(()),
-    }
-}
-
 /// `puk.show` (standalone Crescendo devices): the stored PUK, after the PIN.
 pub fn puk_show(ctx: &Ctx, p: &DevicePinParams) -> Result<PukResult, ErrorBody> {
     let found = ctx.find(&p.device)?;
     ctx.require(&found, Feature::ViewPuk)?;
-    verify_if_given(ctx, &found, p.pin.as_ref())?;
-    let puk = ctx.run(&found, |c| PivSession::open(c)?.stored_puk())?;
+    let pin = p.pin.as_ref().map(pin);
+    // One transaction on PIV: the Crescendo PIN is "PIN or PIV PIN" (§4).
+    let puk = ctx.run(&found, |c| {
+        let mut piv = PivSession::open(c)?;
+        if let Some(p) = &pin {
+            piv.verify_pin(p)?;
+        }
+        piv.stored_puk()
+    })?;
     let puk = puk.ok_or_else(|| {
         ErrorBody::new(
             ErrorCode::NotSupported,
@@ -77,8 +76,14 @@ pub fn puk_show(ctx: &Ctx, p: &DevicePinParams) -> Result<PukResult, ErrorBody> 
 pub fn pairing_code(ctx: &Ctx, p: &DevicePinParams) -> Result<PairingCode, ErrorBody> {
     let found = ctx.find(&p.device)?;
     ctx.require(&found, Feature::PairingCode)?;
-    verify_if_given(ctx, &found, p.pin.as_ref())?;
-    let code = ctx.run(&found, |c| PivSession::open(c)?.pairing_code())?;
+    let pin = p.pin.as_ref().map(pin);
+    let code = ctx.run(&found, |c| {
+        let mut piv = PivSession::open(c)?;
+        if let Some(p) = &pin {
+            piv.verify_pin(p)?;
+        }
+        piv.pairing_code()
+    })?;
     let code = code.ok_or_else(|| {
         ErrorBody::new(
             ErrorCode::NotSupported,

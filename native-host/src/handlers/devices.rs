@@ -25,12 +25,15 @@ pub fn list(ctx: &Ctx) -> DevicesList {
                 card: r.atr.as_ref().map(|atr| CardInfo {
                     atr: hex::encode_upper(atr),
                     model: model_from_atr(atr),
-                    token: cache.token(backend, &r).map(|mut info| {
-                        let found = Found {
-                            reader: r.name.clone(),
-                            info: info.clone(),
-                        };
-                        info.pin = pin::status(ctx, &found).ok();
+                    token: cache.token_fresh(backend, &r).map(|(mut info, fresh)| {
+                        // A fresh probe read the lock state already.
+                        if !fresh {
+                            let found = Found {
+                                reader: r.name.clone(),
+                                info: info.clone(),
+                            };
+                            info.pin = pin::status(ctx, &found).ok();
+                        }
                         info.must_change_pin = ctx.policies.must_change(&info.id);
                         info
                     }),

@@ -142,12 +142,17 @@ impl Ctx<'_> {
                 numeric_only: false,
             });
         }
+        if let Some(limits) = self.cache.limits(&found.reader) {
+            return Ok(limits);
+        }
         let p = self.run(found, |c| AcaSession::open(c)?.pin_properties())?;
-        Ok(CardLimits {
+        let limits = CardLimits {
             min_len: p.min_len,
             max_len: p.max_len,
             numeric_only: p.numeric_only,
-        })
+        };
+        self.cache.set_limits(&found.reader, limits);
+        Ok(limits)
     }
 
     /// The policy in force for `found` (stored, narrowed by the card).

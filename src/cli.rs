@@ -1,8 +1,11 @@
-//! The command line: install, uninstall, devices, apdu.
+//! The command line: install, uninstall, devices, apdu, virtual-card, and the
+//! device-management verbs (device, pin, puk, pairing-code, cache, recycle,
+//! personalize: see [`crate::device_cli`]).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use clap::{Parser, Subcommand, ValueEnum};
 use tessera_core::browser::{Browser, ALL_BROWSERS};
 use tessera_core::identity::{CHROMIUM_EXTENSION_ID, HOST_NAME};
@@ -53,8 +56,10 @@ enum Command {
         #[arg(long)]
         system: bool,
     },
-    /// List smart-card readers and tokens (as the popup sees them).
-    Devices,
+    /// List smart-card readers and tokens as JSON (the same as `tessera device list --json`).
+    Devices(crate::device_cli::TokenOpts),
+    #[command(flatten)]
+    Token(crate::device_cli::TokenCommand),
     /// Run the built-in virtual token as a card in pcscd's vpcd reader.
     VirtualCard(crate::virtual_card::RunArgs),
     /// Control a running virtual card (press the button, unplug, replug, …).
@@ -106,7 +111,10 @@ fn destdir() -> Option<PathBuf> {
 
 /// Parses argv and runs the command.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     let result = match cli.command {
         Command::Install {
             browsers: b,
@@ -127,7 +135,8 @@ pub fn run() -> ExitCode {
             destdir: destdir(),
         }),
         Command::Uninstall { system } => cmd_uninstall(scope(system)),
-        Command::Devices => cmd_devices(),
+        Command::Devices(opts) => return crate::device_cli::run_devices(opts),
+        Command::Token(command) => return crate::device_cli::run(command),
         Command::Apdu { reader, apdus } => cmd_apdu(&reader, &apdus),
         Command::VirtualCard(args) => crate::virtual_card::run(&args),
         Command::VirtualCardCtl(args) => crate::virtual_card::ctl(&args),
@@ -139,6 +148,52 @@ pub fn run() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Verbs that take secrets through prompts: an unexpected argument to them may be
+/// a PIN typed on the command line, so it is not echoed back.
+const SECRET_VERBS: [&str; 7] = [
+    "pin",
+    "puk",
+    "pairing-code",
+    "recycle",
+    "personalize",
+    "device",
+    "cache",
+];
+
+/// The action words of those verbs.
+const SECRET_ACTIONS: [&str; 10] = [
+    "verify", "change", "unblock", "policy", "lock", "status", "show", "set", "list", "clear",
+];
+
+/// Prints a command-line error (exit 2), without echoing an unexpected
+/// argument of a device verb: it may be a PIN.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).take(3).collect();
+    let first = args.first().map(String::as_str).unwrap_or_default();
+    let secret_verb = SECRET_VERBS.contains(&first);
+    // Name the verb with its action word when there is one (never a free value).
+    let verb = args
+        .iter()
+        .take_while(|a| a.as_str() == first || SECRET_ACTIONS.contains(&a.as_str()))
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let unexpected = matches!(
+        e.kind(),
+        ErrorKind::UnknownArgument | ErrorKind::InvalidSubcommand
+    );
+    if secret_verb && unexpected {
+        eprintln!(
+            "tessera: unexpected argument (not repeated here: it may be a secret). PINs, PUKs \
+             and admin keys are never taken from the command line: `tessera {verb}` asks for \
+             them, or reads them from standard input, one per line. See `tessera {verb} --help`."
+        );
+        return ExitCode::from(2);
+    }
+    let _ = e.print();
+    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
 }
 
 fn cmd_install(opts: InstallOptions) -> Result<(), String> {
@@ -160,18 +215,6 @@ fn cmd_install(opts: InstallOptions) -> Result<(), String> {
 fn cmd_uninstall(scope: Scope) -> Result<(), String> {
     let removed = install::uninstall(scope, destdir().as_deref()).map_err(|e| e.to_string())?;
     println!("Removed {} paths installed by Tessera.", removed.len());
-    Ok(())
-}
-
-fn cmd_devices() -> Result<(), String> {
-    let ctx = tessera_host::handlers::token::Ctx {
-        backend: &tessera_host::backend::PcscBackend,
-        cache: &tessera_host::devices::DeviceCache::default(),
-        policies: &tessera_host::policy_store::PolicyStore::default_location(),
-    };
-    let list = tessera_host::handlers::devices::list(&ctx);
-    let json = serde_json::to_string_pretty(&list).map_err(|e| e.to_string())?;
-    println!("{json}");
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 //! native messaging; otherwise it is the CLI (`tessera --help`).
 
 mod cli;
+mod device_cli;
 mod embedded;
 mod host_mode;
 mod install;

@@ -295,3 +295,29 @@ fn unknown_device_is_a_clear_error() {
         .expect_err("unknown");
     assert_eq!(code(&e), "device_not_found");
 }
+
+#[test]
+fn personalize_refuses_a_bad_new_pin_before_recycling() {
+    let mut h = Host::new(Profile::CrescendoKey);
+    let d = h.device();
+    h.call(
+        "pin.change",
+        json!({"device": d, "old": "00000000", "new": "97531864"}),
+    )
+    .expect("change");
+    let mut policy = h
+        .call("pin.policy.get", json!({"device": d}))
+        .expect("policy")["policy"]
+        .clone();
+    policy["refuse_weak"] = json!(true);
+    let e = h
+        .call(
+            "device.personalize",
+            json!({"device": d, "recycle": true, "confirm": d, "pin": "97531864", "policy": policy, "new_pin": "12345678"}),
+        )
+        .expect_err("weak");
+    assert_eq!(code(&e), "pin_policy");
+    // Nothing was wiped: the user's PIN still works.
+    h.call("pin.verify", json!({"device": d, "pin": "97531864"}))
+        .expect("not recycled");
+}

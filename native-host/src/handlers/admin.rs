@@ -166,8 +166,29 @@ fn new_puk() -> Secret {
 pub fn personalize(ctx: &Ctx, p: &PersonalizeParams) -> Result<PukResult, ErrorBody> {
     let found = ctx.find(&p.device)?;
     ctx.require(&found, Feature::Personalize)?;
-    let current = if p.recycle {
+    if p.recycle {
         confirm(&found, p.confirm.as_deref())?;
+    }
+    // Refuse a bad new PIN before anything destructive happens.
+    let limits = ctx.limits(&found)?;
+    let planned = p.policy.effective(limits);
+    let before = if p.recycle {
+        Some(FACTORY_PIN)
+    } else {
+        p.pin.as_ref().map(Secret::expose)
+    };
+    let violations = planned.check(p.new_pin.expose(), before);
+    if !violations.is_empty() {
+        return Err(ErrorBody::new(
+            ErrorCode::PinPolicy,
+            "the new PIN does not meet the PIN policy",
+        )
+        .with(
+            "violations",
+            serde_json::to_value(&violations).unwrap_or_default(),
+        ));
+    }
+    let current = if p.recycle {
         recycle_on(ctx, &found, p.pin.as_ref())?;
         Secret::new(FACTORY_PIN)
     } else {

@@ -240,11 +240,10 @@ impl Applets {
         } else if self.piv {
             f.push(Feature::UnblockPuk);
         }
+        // The stored PUK and the pairing code are Crescendo objects (a generic
+        // PIV card or a YubiKey has neither).
         if self.aca && self.piv {
-            f.push(Feature::ViewPuk);
-        }
-        if self.piv {
-            f.push(Feature::PairingCode);
+            f.extend([Feature::ViewPuk, Feature::PairingCode]);
         }
         if self.aca {
             f.extend([Feature::PinPolicy, Feature::Recycle, Feature::Personalize]);

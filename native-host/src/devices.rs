@@ -15,6 +15,8 @@ use crate::backend::{Backend, ReaderSnapshot};
 struct Entry {
     info: TokenInfo,
     limits: Option<CardLimits>,
+    /// The unblock challenge the card holds (static challenge policy).
+    challenge: Option<Vec<u8>>,
 }
 
 /// Probe results per (reader, ATR); an entry dies with the card it describes.
@@ -52,6 +54,7 @@ impl DeviceCache {
             Entry {
                 info: info.clone(),
                 limits: None,
+                challenge: None,
             },
         );
         Some((info, true))
@@ -82,6 +85,23 @@ impl DeviceCache {
                 .iter()
                 .any(|p| &p.name == reader && p.atr.as_ref() == Some(atr))
         });
+    }
+
+    /// The unblock challenge kept for the token in `reader`, if any.
+    pub fn challenge(&self, reader: &str) -> Option<Vec<u8>> {
+        self.lock()
+            .iter()
+            .find(|((r, _), _)| r == reader)
+            .and_then(|(_, e)| e.challenge.clone())
+    }
+
+    /// Keeps (or, with `None`, drops) the unblock challenge of `reader`.
+    pub fn set_challenge(&self, reader: &str, challenge: Option<Vec<u8>>) {
+        for ((r, _), e) in self.lock().iter_mut() {
+            if r == reader {
+                e.challenge = challenge.clone();
+            }
+        }
     }
 
     /// Forgets the token in `reader` (it failed mid-operation: re-probe it

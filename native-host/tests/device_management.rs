@@ -321,3 +321,45 @@ fn personalize_refuses_a_bad_new_pin_before_recycling() {
     h.call("pin.verify", json!({"device": d, "pin": "97531864"}))
         .expect("not recycled");
 }
+
+#[test]
+fn static_challenge_is_shown_again_dynamic_is_fresh() {
+    let mut h = Host::new(Profile::CrescendoKey);
+    let d = h.device();
+    let c1 = h
+        .call("pin.unblock.challenge", json!({"device": d}))
+        .expect("c1");
+    let c2 = h
+        .call("pin.unblock.challenge", json!({"device": d}))
+        .expect("c2");
+    assert_ne!(c1, c2, "dynamic (default): a new challenge each time");
+    let mut policy = h
+        .call("pin.policy.get", json!({"device": d}))
+        .expect("policy")["policy"]
+        .clone();
+    policy["challenge"] = json!("static");
+    h.call("pin.policy.set", json!({"device": d, "policy": policy}))
+        .expect("set");
+    let s1 = h
+        .call("pin.unblock.challenge", json!({"device": d}))
+        .expect("s1");
+    let s2 = h
+        .call("pin.unblock.challenge", json!({"device": d}))
+        .expect("s2");
+    assert_eq!(s1, s2, "static: the same challenge until it is answered");
+    // The kept challenge is the one the card holds: its response unblocks.
+    let challenge = hex::decode(s2["challenge"].as_str().expect("hex")).expect("hex");
+    let mut b = GenericArray::clone_from_slice(&challenge);
+    aes::Aes128::new_from_slice(&[0u8; 16])
+        .expect("key")
+        .encrypt_block(&mut b);
+    h.call(
+        "pin.unblock",
+        json!({"device": d, "method": {"kind": "response", "response": hex::encode(b)}, "new": "24681357"}),
+    )
+    .expect("unblocked");
+    let s3 = h
+        .call("pin.unblock.challenge", json!({"device": d}))
+        .expect("s3");
+    assert_ne!(s3, s2, "answered: the next one is new");
+}

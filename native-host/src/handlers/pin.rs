@@ -2,6 +2,7 @@
 //! `pin.unblock` (crescendo-apdu.md §3.2–3.7; SP 800-73-4 Pt2 §3.2).
 //! On a Crescendo Key the ACA owns the PIN; elsewhere PIV does.
 
+use tessera_core::pin_policy::ChallengeType;
 use tessera_core::protocol::{
     DeviceParams, DevicePinParams, ErrorBody, ErrorCode, Feature, PinChangeParams, PinStatus,
     PinUnblockParams, UnblockChallenge, UnblockMethod,
@@ -122,7 +123,19 @@ pub fn change(ctx: &Ctx, p: &PinChangeParams) -> Result<PinStatus, ErrorBody> {
 pub fn challenge(ctx: &Ctx, p: &DeviceParams) -> Result<UnblockChallenge, ErrorBody> {
     let found = ctx.find(&p.device)?;
     ctx.require(&found, Feature::UnblockChallenge)?;
+    // Static (policy): the challenge the card already holds is shown again, so
+    // the helpdesk's answer stays valid across popups; it lives until it is
+    // answered or the card leaves. Dynamic: a fresh one every time.
+    let (_, policy) = ctx.policy(&found)?;
+    if policy.challenge == ChallengeType::Static {
+        if let Some(c) = ctx.cache.challenge(&found.reader) {
+            return Ok(UnblockChallenge {
+                challenge: hex::encode_upper(c),
+            });
+        }
+    }
     let c = ctx.run(&found, |c| AcaSession::open(c)?.get_challenge())?;
+    ctx.cache.set_challenge(&found.reader, Some(c.clone()));
     Ok(UnblockChallenge {
         challenge: hex::encode_upper(c),
     })
@@ -178,6 +191,8 @@ pub fn unblock(ctx: &Ctx, p: &PinUnblockParams) -> Result<PinStatus, ErrorBody> 
         UnblockMethod::Response { response } => {
             ctx.require(&found, Feature::UnblockChallenge)?;
             let cryptogram = hex_secret(response, "response")?;
+            // The card's challenge is single-use (crescendo-apdu.md §3.5).
+            ctx.cache.set_challenge(&found.reader, None);
             Box::new(move |c| {
                 let mut aca = AcaSession::open(c)?;
                 aca.external_authenticate(&cryptogram)?;

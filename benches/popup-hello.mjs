@@ -3,7 +3,9 @@
 // render; its startTime is measured from the popup's navigation start.
 // Two cases: "warm" (background already connected; the usual case) and
 // "cold" (host killed just before, so the popup waits for a fresh host + hello).
-import { freshInstall, hostPids, launchChromium, POPUP_URL, waitFor } from '../tests/e2e/harness.mjs';
+import {
+  freshInstall, hostPids, launchChromium, POPUP_URL, startPcscd, startVirtualCard, waitFor,
+} from '../tests/e2e/harness.mjs';
 
 const N = Number(process.env.N ?? 20);
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
@@ -15,6 +17,17 @@ async function once() {
   await page.goto(POPUP_URL);
   await page.waitForFunction(() => performance.getEntriesByName('hello-shown').length, null, { timeout: 15000 });
   const ms = await page.evaluate(() => performance.getEntriesByName('hello-shown')[0].startTime);
+  await page.close();
+  return ms;
+}
+
+/** Popup open → the first token tile (the virtual Crescendo Key behind pcscd) drawn. */
+async function tiles() {
+  const page = await browser.context.newPage();
+  await page.goto(POPUP_URL);
+  await page.waitForFunction(() => document.querySelector('#token-list li:not(.empty)'), null,
+    { timeout: 15000, polling: 'raf' });
+  const ms = await page.evaluate(() => performance.now());
   await page.close();
   return ms;
 }
@@ -32,6 +45,17 @@ try {
   }
   console.log(`popup open → hello shown, warm (host running), median of ${N}: ${median(warm).toFixed(1)} ms (min ${Math.min(...warm).toFixed(1)}, max ${Math.max(...warm).toFixed(1)})`);
   console.log(`popup open → hello shown, cold (host restarted), median of ${N}: ${median(cold).toFixed(1)} ms (min ${Math.min(...cold).toFixed(1)}, max ${Math.max(...cold).toFixed(1)})`);
+  const pcscd = await startPcscd();
+  const card = await startVirtualCard();
+  try {
+    await tiles(); // warm-up: the host probes the new card once
+    const t = [];
+    for (let i = 0; i < N; i++) t.push(await tiles());
+    console.log(`popup open → token tile shown (virtual Crescendo Key via pcscd), median of ${N}: ${median(t).toFixed(1)} ms (min ${Math.min(...t).toFixed(1)}, max ${Math.max(...t).toFixed(1)})`);
+  } finally {
+    await card.stop();
+    await pcscd.stop();
+  }
 } finally {
   await browser.close();
   install.cleanup();

@@ -127,8 +127,21 @@ pub fn watch(stop: &AtomicBool, mut on_change: impl FnMut()) {
 
 /// A card connected in shared mode.
 pub struct PcscDevice {
-    card: Card,
+    card: Option<Card>,
     atr: Vec<u8>,
+}
+
+/// Disconnects with `SCARD_LEAVE_CARD`: the pcsc crate's own drop resets the
+/// card, which would throw away the PIN-verified state and a pending unblock
+/// challenge after every operation.
+impl Drop for PcscDevice {
+    fn drop(&mut self) {
+        if let Some(card) = self.card.take() {
+            if let Err((_, e)) = card.disconnect(pcsc::Disposition::LeaveCard) {
+                tracing::debug!(error = %e, "disconnect");
+            }
+        }
+    }
 }
 
 impl PcscDevice {
@@ -144,7 +157,10 @@ impl PcscDevice {
                 other => map_err(other),
             })?;
         let atr = card.status2_owned().map_err(map_err)?.atr().to_vec();
-        Ok(PcscDevice { card, atr })
+        Ok(PcscDevice {
+            card: Some(card),
+            atr,
+        })
     }
 }
 
@@ -167,7 +183,8 @@ impl SmartCardDevice for PcscDevice {
         &mut self,
         op: &mut dyn FnMut(&mut dyn SmartCardConnection),
     ) -> Result<(), TransportError> {
-        let tx = self.card.transaction().map_err(map_err)?;
+        let card = self.card.as_mut().ok_or(TransportError::Removed)?;
+        let tx = card.transaction().map_err(map_err)?;
         op(&mut PcscTransaction(&tx));
         // Dropping the transaction ends it with SCARD_LEAVE_CARD.
         drop(tx);

@@ -1,13 +1,196 @@
-// Popup glue: feeds background messages to the wasm state machine and renders
-// the view it returns. No decisions here; see tessera-core popup.rs.
+// Popup glue: feeds background messages and user input to the wasm state
+// machine and renders the view it returns. No decisions here; see tessera-core
+// popup.rs (tiles, menus) and popup/dialogs (dialogs).
 import init, { PopupCore } from './wasm/tessera_core.js';
+import { dialogRenderer } from './popup-dialogs.js';
 
 const $ = (id) => document.getElementById(id);
 const t = (text) => (text ? chrome.i18n.getMessage(text.key, text.args) || text.key : '');
 
 for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = chrome.i18n.getMessage(el.dataset.i18n);
 
-function render(view) {
+const LOCK_ICONS = {
+  // Closed padlock (locked, blocked) and open padlock (verified).
+  closed: '<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"><rect x="3" y="7" width="10" height="8" rx="1.5" fill="currentColor"/><path d="M5 7V5a3 3 0 0 1 6 0v2" fill="none" stroke="currentColor" stroke-width="1.6"/></svg>',
+  open: '<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"><rect x="3" y="7" width="10" height="8" rx="1.5" fill="currentColor"/><path d="M5 7V5a3 3 0 0 1 5.8-1" fill="none" stroke="currentColor" stroke-width="1.6"/></svg>',
+};
+
+let send = () => {};
+let opener = null; // {device, role} of what opened the dialog, to give focus back
+let menuOpen = null; // device whose kebab menu is open
+
+function node(tag, className, text) {
+  const n = document.createElement(tag);
+  if (className) n.className = className;
+  if (text !== undefined) n.textContent = text;
+  return n;
+}
+
+// ---- kebab menu (WAI-ARIA menu button pattern) ----
+function menuItems(menu) { return [...menu.querySelectorAll('[role=menuitem]')]; }
+
+function openMenu(device, focus = 'first') {
+  closeMenu(false);
+  const button = document.querySelector(`.kebab[data-device="${CSS.escape(device)}"]`);
+  const menu = button && $(button.getAttribute('aria-controls'));
+  if (!menu) return;
+  menu.hidden = false;
+  button.setAttribute('aria-expanded', 'true');
+  menuOpen = device;
+  const items = menuItems(menu);
+  (focus === 'last' ? items.at(-1) : typeof focus === 'string' && focus !== 'first'
+    ? items.find((i) => i.dataset.action === focus) ?? items[0] : items[0])?.focus();
+}
+
+function closeMenu(refocus = true) {
+  if (menuOpen === null) return;
+  const button = document.querySelector(`.kebab[data-device="${CSS.escape(menuOpen)}"]`);
+  menuOpen = null;
+  for (const m of document.querySelectorAll('.menu')) m.hidden = true;
+  for (const b of document.querySelectorAll('.kebab')) b.setAttribute('aria-expanded', 'false');
+  if (refocus) button?.focus();
+}
+
+function activate(device, action, role) {
+  opener = { device, role };
+  closeMenu(role === 'kebab');
+  send({ kind: 'open', device, action });
+}
+
+function buildMenu(item, index) {
+  const menuId = `menu-${index}`;
+  const button = node('button', 'kebab');
+  button.type = 'button';
+  button.dataset.device = item.device;
+  button.dataset.role = 'kebab';
+  button.setAttribute('aria-haspopup', 'menu');
+  button.setAttribute('aria-expanded', 'false');
+  button.setAttribute('aria-controls', menuId);
+  button.setAttribute('aria-label', t(item.menu_label));
+  button.title = t(item.menu_label);
+  button.innerHTML = '<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"><circle cx="8" cy="3" r="1.6" fill="currentColor"/><circle cx="8" cy="8" r="1.6" fill="currentColor"/><circle cx="8" cy="13" r="1.6" fill="currentColor"/></svg>';
+  const menu = node('div', 'menu');
+  menu.id = menuId;
+  menu.hidden = true;
+  menu.setAttribute('role', 'menu');
+  menu.setAttribute('aria-label', t(item.menu_label));
+  item.menu.forEach((m, i) => {
+    const mi = node('button', `menuitem${m.danger ? ' danger' : ''}`);
+    mi.type = 'button';
+    mi.tabIndex = -1;
+    mi.setAttribute('role', 'menuitem');
+    mi.dataset.action = m.action;
+    const label = node('span', 'menuitem-label', t(m.label));
+    label.id = `${menuId}-l${i}`;
+    mi.setAttribute('aria-labelledby', label.id);
+    mi.append(label);
+    if (!m.enabled) {
+      mi.setAttribute('aria-disabled', 'true');
+      const reason = node('span', 'menuitem-reason', t(m.reason));
+      reason.id = `${menuId}-r${i}`;
+      mi.setAttribute('aria-describedby', reason.id);
+      mi.append(reason);
+    }
+    mi.addEventListener('click', () => {
+      if (m.enabled) activate(item.device, m.action, 'kebab');
+    });
+    menu.append(mi);
+  });
+  button.addEventListener('click', () => (menuOpen === item.device ? closeMenu() : openMenu(item.device)));
+  button.addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      openMenu(item.device, e.key === 'ArrowUp' ? 'last' : 'first');
+    }
+  });
+  menu.addEventListener('keydown', (e) => {
+    const items = menuItems(menu);
+    const at = items.indexOf(document.activeElement);
+    const go = (i) => items[(i + items.length) % items.length].focus();
+    switch (e.key) {
+      case 'ArrowDown': go(at + 1); break;
+      case 'ArrowUp': go(at - 1); break;
+      case 'Home': go(0); break;
+      case 'End': go(items.length - 1); break;
+      case 'Escape': closeMenu(); break;
+      case 'Tab': closeMenu(false); return;
+      default: {
+        // Type-ahead: the first item starting with the typed letter.
+        if (e.key.length !== 1) return;
+        const k = e.key.toLowerCase();
+        const next = items.findIndex((it, i) => i > at && it.textContent.toLowerCase().startsWith(k));
+        const first = next >= 0 ? next : items.findIndex((it) => it.textContent.toLowerCase().startsWith(k));
+        if (first >= 0) go(first);
+      }
+    }
+    e.preventDefault();
+    e.stopPropagation();
+  });
+  return [button, menu];
+}
+
+document.addEventListener('click', (e) => {
+  if (menuOpen !== null && !e.target.closest('.menu, .kebab')) closeMenu(false);
+});
+
+// ---- tiles ----
+function buildTile(item, index) {
+  const li = document.createElement('li');
+  li.className = item.atr ? 'tile' : 'tile empty';
+  li.tabIndex = 0;
+  li.setAttribute('aria-label', t(item.label));
+  if (item.device) li.dataset.device = item.device;
+  const head = node('div', 'tile-head');
+  head.append(node('span', 'tile-title', t(item.title)));
+  if (item.lock) {
+    const lock = node('span', `lock lock-${item.lock.state}`);
+    lock.setAttribute('role', 'img');
+    lock.setAttribute('aria-label', t(item.lock.label));
+    lock.title = t(item.lock.label);
+    lock.innerHTML = item.lock.state === 'verified' ? LOCK_ICONS.open : LOCK_ICONS.closed;
+    head.append(lock);
+  }
+  if (item.menu?.length) head.append(...buildMenu(item, index));
+  li.append(head, node('span', 'tile-reader muted', item.reader));
+  if (item.id) li.append(node('span', 'tile-id muted', t(item.id)));
+  if (item.atr) li.append(node('code', 'tile-atr', item.atr));
+  if (item.notice) li.append(node('p', 'tile-notice', t(item.notice)));
+  if (item.primary) {
+    const b = node('button', 'btn primary tile-primary', t(item.primary.label));
+    b.type = 'button';
+    b.dataset.device = item.device;
+    b.dataset.role = 'primary';
+    b.addEventListener('click', () => activate(item.device, item.primary.action, 'primary'));
+    li.append(b);
+  }
+  return li;
+}
+
+let tilesJson = '';
+function renderTiles(tokens) {
+  const json = JSON.stringify(tokens.items);
+  if (json === tilesJson) return;
+  tilesJson = json;
+  // Rebuilding must not lose the user's place: note focus and open menu, restore after.
+  const a = document.activeElement;
+  const focus = a?.closest?.('#token-list')
+    ? { device: a.closest('[data-device]')?.dataset.device, role: a.dataset.role, action: a.dataset.action, tile: a.matches('li') }
+    : null;
+  const wasOpen = menuOpen;
+  menuOpen = null;
+  $('token-list').replaceChildren(...tokens.items.map(buildTile));
+  if (wasOpen !== null && document.querySelector(`.kebab[data-device="${CSS.escape(wasOpen)}"]`)) {
+    openMenu(wasOpen, focus?.action ?? 'first');
+  } else if (focus?.device) {
+    const sel = `[data-device="${CSS.escape(focus.device)}"]`;
+    const target = focus.tile ? document.querySelector(`li${sel}`)
+      : document.querySelector(`#token-list [data-role="${focus.role ?? 'kebab'}"]${sel}`)
+        ?? document.querySelector(`.kebab${sel}`);
+    target?.focus();
+  }
+}
+
+function render(view, renderDialog) {
   const c = view.connection;
   document.body.dataset.conn = c.state;
   document.body.dataset.tokens = view.tokens.state;
@@ -21,37 +204,23 @@ function render(view) {
   $('fix-command').textContent = c.fix_command ?? '';
   $('host-summary').textContent = t(view.host?.summary);
 
+  const notice = $('notice');
+  notice.textContent = t(view.notice?.text);
+  notice.className = `notice${view.notice ? ` tone-${view.notice.tone}` : ''}`;
+
   const tokens = view.tokens;
   $('tokens').hidden = tokens.state === 'hidden';
   $('tokens').setAttribute('aria-busy', String(tokens.state === 'loading'));
   $('tokens-message').textContent = t(tokens.message);
-  const list = $('token-list');
-  list.replaceChildren(...tokens.items.map((item) => {
-    const li = document.createElement('li');
-    li.className = item.atr ? 'tile' : 'tile empty';
-    li.tabIndex = 0;
-    li.setAttribute('aria-label', t(item.label));
-    const title = document.createElement('span');
-    title.className = 'tile-title';
-    title.textContent = t(item.title);
-    const reader = document.createElement('span');
-    reader.className = 'tile-reader muted';
-    reader.textContent = item.reader;
-    li.append(title, reader);
-    if (item.id) {
-      const id = document.createElement('span');
-      id.className = 'tile-id muted';
-      id.textContent = t(item.id);
-      li.append(id);
-    }
-    if (item.atr) {
-      const atr = document.createElement('code');
-      atr.className = 'tile-atr';
-      atr.textContent = item.atr;
-      li.append(atr);
-    }
-    return li;
-  }));
+  renderTiles(tokens);
+
+  if (renderDialog?.(view.dialog ?? null) && opener) {
+    // Focus returns to what opened the dialog (the kebab, or the tile's button if still there).
+    const sel = `[data-device="${CSS.escape(opener.device)}"]`;
+    (document.querySelector(`#token-list [data-role="${opener.role}"]${sel}`)
+      ?? document.querySelector(`.kebab${sel}`))?.focus();
+    opener = null;
+  }
   if (c.state === 'connected' && !performance.getEntriesByName('hello-shown').length) {
     performance.mark('hello-shown');
   }
@@ -70,14 +239,15 @@ port.onMessage.addListener(buffer);
 await init();
 const brands = navigator.userAgentData?.brands?.map((b) => b.brand) ?? [];
 const core = new PopupCore(location.href, JSON.stringify(brands));
-render(JSON.parse(core.view()));
+const renderDialog = dialogRenderer({ t, send: (input) => send(input) });
+render(JSON.parse(core.view()), renderDialog);
 
-let nextId = 1;
 function step(input) {
   const out = JSON.parse(core.apply(JSON.stringify(input)));
-  render(out.view);
-  for (const call of out.calls) port.postMessage({ kind: 'call', id: nextId++, method: call.method, params: call.params });
+  render(out.view, renderDialog);
+  for (const call of out.calls) port.postMessage({ kind: 'call', id: call.id, method: call.method, params: call.params });
 }
+send = step;
 port.onMessage.removeListener(buffer);
 early.splice(0).forEach(step);
 port.onMessage.addListener(step);

@@ -71,29 +71,48 @@ export async function startPcscd() {
   };
 }
 
+/** vpcd's two readers: the port a virtual card connects to → the reader pcscd shows. */
+export const VPCD_READERS = { '127.0.0.1:35963': 'Virtual PCD 00 00', '127.0.0.1:35964': 'Virtual PCD 00 01' };
+
 /**
  * Starts `tessera virtual-card` (the built-in virtual token) on vpcd so pcscd
- * shows it in "Virtual PCD 00 00"; waits until `tessera devices` lists it.
+ * shows it in "Virtual PCD 00 00" (or "00 01" with `vpcd: '127.0.0.1:35964'`);
+ * waits until `tessera devices` lists it.
  */
-export async function startVirtualCard({ profile = 'crescendo-key', button = 'auto', state } = {}) {
+export async function startVirtualCard({ profile = 'crescendo-key', button = 'auto', state, vpcd = '127.0.0.1:35963' } = {}) {
+  const reader = VPCD_READERS[vpcd] ?? 'Virtual PCD 00 00';
   const dir = state ? null : mkdtempSync(join(tmpdir(), 'tessera-card-'));
   const statePath = state ?? join(dir, 'card.json');
-  const child = spawn(TESSERA_BIN, ['virtual-card', '--profile', profile, '--button', button, '--state', statePath],
+  const child = spawn(TESSERA_BIN, ['virtual-card', '--profile', profile, '--button', button, '--state', statePath, '--vpcd', vpcd],
     { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   await waitFor(() => {
     if (child.exitCode !== null) throw new Error(`virtual card exited: ${stderr}`);
     const list = JSON.parse(execFileSync(TESSERA_BIN, ['devices'], { encoding: 'utf8' }));
-    return list.readers.some((r) => r.name === 'Virtual PCD 00 00' && r.card);
-  }, { ms: 10000, what: 'the virtual card in pcscd' });
+    return list.readers.some((r) => r.name === reader && r.card);
+  }, { ms: 10000, what: `the virtual card in pcscd (${reader})` }).catch(async (e) => {
+    await stopPid(child.pid); // never leave a card holding the vpcd port
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    throw new Error(`${e.message}; card stderr: ${stderr.slice(-500)}`);
+  });
   return {
     pid: child.pid,
+    reader,
     control: statePath.replace(/\.json$/, '.ctl'),
     ctl: (...words) => execFileSync(TESSERA_BIN, ['virtual-card-ctl', '--control', statePath.replace(/\.json$/, '.ctl'), ...words], { encoding: 'utf8' }).trim(),
     async stop() {
       await stopPid(child.pid);
       if (dir) rmSync(dir, { recursive: true, force: true });
+      // pcscd notices the removal a moment later (a card started meanwhile on
+      // the same reader would be mistaken for this one), and vpcd loses a
+      // connection made right after it noticed (measured: a new card at once is
+      // never seen, after 500 ms it is): wait for both.
+      await waitFor(() => {
+        const list = JSON.parse(execFileSync(TESSERA_BIN, ['devices'], { encoding: 'utf8' }));
+        return !list.readers.some((r) => r.name === reader && r.card);
+      }, { ms: 10000, what: `${reader} to be empty` }).catch(() => {});
+      await sleep(1000);
     },
   };
 }

@@ -1,22 +1,35 @@
-//! The popup's state machine: inputs from the background worker in, a view and the
-//! host calls to make out. The DOM glue only renders and forwards.
+//! The popup's state machine: inputs from the background worker and from the user
+//! in, a view and the host calls to make out. The DOM glue only renders and forwards.
+//!
+//! Device management (issue 4): each token tile carries its lock state and kebab
+//! menu (`popup/device_menu.rs`); an action opens a dialog state machine (`popup/dialogs`)
+//! bound to that token, or runs at once (Lock, Clear Cache). The popup numbers
+//! every host call and routes each reply to whoever waits for it, so a late
+//! answer to a closed dialog is ignored.
 
+mod device_menu;
+mod dialogs;
 mod disconnect;
 mod view;
 
 pub use crate::browser::Browser;
+pub use device_menu::{tile_actions, TileActions};
+pub use dialogs::{Dialog, Token};
 pub use disconnect::classify_disconnect;
 pub use view::{
-    ConnState, ConnectionView, HostView, Text, TokenItem, TokensState, TokensView, View,
+    Action, Block, ButtonView, Choice, ConnState, ConnectionView, DialogView, FieldView, HostView,
+    InputKind, LockState, LockView, MenuItem, NoticeView, RuleView, Text, TokenItem, TokensState,
+    TokensView, Tone, View,
 };
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::protocol::{
-    DevicesList, ErrorCode, Event, HelloResult, PcscState, Response, MIN_PROTOCOL_VERSION,
-    PROTOCOL_VERSION,
+    DevicesList, ErrorBody, ErrorCode, Event, HelloResult, PcscState, Reader, Response,
+    MIN_PROTOCOL_VERSION, PROTOCOL_VERSION,
 };
+use crate::secret::Secret;
 
 /// State of the background worker's native port, as it reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,11 +67,34 @@ pub enum PopupInput {
     },
     /// A host event.
     Event(Event),
+    /// The user picked an action of a tile (kebab menu or tile button).
+    Open {
+        /// Device id of the tile.
+        device: String,
+        /// The action.
+        action: Action,
+    },
+    /// The user changed a dialog field (checkboxes send `"true"`/`"false"`).
+    Field {
+        /// Field name.
+        name: String,
+        /// New value.
+        value: Secret,
+    },
+    /// The user pressed a dialog button.
+    Press {
+        /// Button id.
+        id: String,
+    },
+    /// The user pressed Esc (or the dialog's close).
+    Close,
 }
 
 /// A host call the glue should make on the popup's behalf.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OutCall {
+    /// Request id (the reply carries it back).
+    pub id: u64,
     /// Method name.
     pub method: &'static str,
     /// Parameters.
@@ -74,14 +110,40 @@ pub struct Step {
     pub calls: Vec<OutCall>,
 }
 
-/// The popup's state.
+/// The open dialog: the token it acts on, its state machine, the call it waits for.
+struct OpenDialog {
+    token: Token,
+    machine: Box<dyn Dialog>,
+    pending: Option<u64>,
+    /// The pending call only reads (policy, challenge): Cancel may leave it.
+    pending_read: bool,
+    close_refused: bool,
+}
+
+/// Calls that change nothing on the token: a dialog waiting for one may close.
+const READS: [&str; 2] = ["pin.policy.get", "pin.unblock.challenge"];
+
+/// An action without a dialog (Lock, Clear Cache) waiting for its answer.
 #[derive(Debug, Clone)]
+struct QuickOp {
+    id: u64,
+    action: Action,
+    name: String,
+}
+
+/// The popup's state.
 pub struct Popup {
     browser: Browser,
     conn: ConnectionView,
     host: Option<HostView>,
     tokens: TokensView,
     ever_connected: bool,
+    readers: Vec<Reader>,
+    dialog: Option<OpenDialog>,
+    quick: Option<QuickOp>,
+    notice: Option<NoticeView>,
+    next_id: u64,
+    change_demanded: Vec<String>,
 }
 
 impl Popup {
@@ -97,6 +159,12 @@ impl Popup {
                 items: vec![],
             },
             ever_connected: false,
+            readers: vec![],
+            dialog: None,
+            quick: None,
+            notice: None,
+            next_id: 1,
+            change_demanded: vec![],
         }
     }
 
@@ -106,6 +174,8 @@ impl Popup {
             connection: self.conn.clone(),
             host: self.host.clone(),
             tokens: self.tokens.clone(),
+            notice: self.notice.clone(),
+            dialog: self.dialog.as_ref().map(dialog_view),
         }
     }
 
@@ -117,13 +187,19 @@ impl Popup {
                 hello,
                 error,
             } => self.on_status(state, hello, error),
-            PopupInput::Reply { method, response } => {
-                if method == "devices.list" {
-                    self.on_devices(response);
-                }
-                vec![]
-            }
+            PopupInput::Reply { method, response } => self.on_reply(&method, response),
             PopupInput::Event(event) => self.on_event(&event),
+            PopupInput::Open { device, action } => self.on_open(&device, action),
+            PopupInput::Field { name, value } => match self.dialog.as_mut() {
+                Some(d) => {
+                    d.close_refused = false;
+                    let out = d.machine.input(&d.token, &name, value);
+                    self.apply_out(out)
+                }
+                None => vec![],
+            },
+            PopupInput::Press { id } => self.on_press(&id),
+            PopupInput::Close => self.on_press("cancel"),
         };
         Step {
             view: self.view(),
@@ -190,6 +266,10 @@ impl Popup {
                     self.tokens.state = TokensState::Hidden;
                     self.tokens.items.clear();
                     self.tokens.message = None;
+                    self.readers.clear();
+                    // No host to finish them: dialogs (and their secrets) go.
+                    self.dialog = None;
+                    self.quick = None;
                 }
                 vec![]
             }
@@ -215,15 +295,163 @@ impl Popup {
         });
         self.tokens.state = TokensState::Loading;
         self.tokens.message = Some(Text::key("tokens_loading"));
-        vec![devices_list()]
+        vec![self.call("devices.list", Value::Object(Default::default()))]
     }
 
-    fn on_devices(&mut self, response: Response) {
-        let listed = match (response.result, response.error) {
-            (Some(result), None) => serde_json::from_value::<DevicesList>(result)
+    fn call(&mut self, method: &'static str, params: Value) -> OutCall {
+        let id = self.next_id;
+        self.next_id += 1;
+        OutCall { id, method, params }
+    }
+
+    fn token(&self, device: &str) -> Option<Token> {
+        self.readers.iter().find_map(|r| {
+            let card = r.card.as_ref()?;
+            let info = card.token.as_ref().filter(|t| t.id == device)?;
+            Some(Token::new(card.model.name.clone(), info.clone()))
+        })
+    }
+
+    fn on_open(&mut self, device: &str, action: Action) -> Vec<OutCall> {
+        if self.dialog.is_some() || self.quick.is_some() {
+            return vec![];
+        }
+        let Some(token) = self.token(device) else {
+            return vec![];
+        };
+        if !device_menu::allowed(&token.info, action) {
+            return vec![];
+        }
+        self.notice = None;
+        let quick = match action {
+            Action::Lock => Some(self.call("pin.lock", serde_json::json!({"device": token.id}))),
+            Action::ClearCache => Some(self.call("cache.clear", serde_json::json!({}))),
+            _ => None,
+        };
+        if let Some(call) = quick {
+            self.quick = Some(QuickOp {
+                id: call.id,
+                action,
+                name: token.name,
+            });
+            return vec![call];
+        }
+        self.open_dialog(token, action)
+    }
+
+    fn open_dialog(&mut self, token: Token, action: Action) -> Vec<OutCall> {
+        let Some(mut machine) = dialogs::open(action, &token) else {
+            return vec![];
+        };
+        let out = machine.start(&token);
+        self.dialog = Some(OpenDialog {
+            token,
+            machine,
+            pending: None,
+            pending_read: false,
+            close_refused: false,
+        });
+        self.apply_out(out)
+    }
+
+    fn on_press(&mut self, id: &str) -> Vec<OutCall> {
+        let Some(d) = self.dialog.as_mut() else {
+            return vec![];
+        };
+        if id == "cancel" && d.pending_read {
+            self.dialog = None;
+            return vec![];
+        }
+        if d.pending.is_some() {
+            return vec![];
+        }
+        if id == "cancel" {
+            if d.machine.closable() {
+                self.dialog = None;
+            } else {
+                d.close_refused = true;
+            }
+            return vec![];
+        }
+        let out = d.machine.action(&d.token, id);
+        self.apply_out(out)
+    }
+
+    /// Carries out what a dialog asked for.
+    fn apply_out(&mut self, out: dialogs::Out) -> Vec<OutCall> {
+        let mut calls = vec![];
+        if let Some(action) = out.open {
+            if let Some(d) = self.dialog.take() {
+                calls.extend(self.open_dialog(d.token, action));
+            }
+        }
+        if let Some((method, params)) = out.call {
+            let call = self.call(method, params);
+            if let Some(d) = self.dialog.as_mut() {
+                d.pending = Some(call.id);
+                d.pending_read = READS.contains(&method);
+            }
+            calls.push(call);
+        }
+        if out.close {
+            self.dialog = None;
+        }
+        if let Some(text) = out.notice {
+            self.notice = Some(NoticeView {
+                text,
+                tone: Tone::Ok,
+            });
+        }
+        if out.relist {
+            calls.push(self.call("devices.list", Value::Object(Default::default())));
+        }
+        calls
+    }
+
+    fn on_reply(&mut self, method: &str, response: Response) -> Vec<OutCall> {
+        let id = response.id;
+        let result = match (response.result, response.error) {
+            (_, Some(e)) => Err(e),
+            (Some(v), None) => Ok(v),
+            (None, None) => Err(ErrorBody::new(ErrorCode::Internal, "empty response")),
+        };
+        if let Some(d) = self
+            .dialog
+            .as_mut()
+            .filter(|d| d.pending.is_some() && d.pending == id)
+        {
+            d.pending = None;
+            d.pending_read = false;
+            let out = d.machine.reply(&mut d.token, method, result);
+            return self.apply_out(out);
+        }
+        if let Some(q) = self.quick.take_if(|q| Some(q.id) == id) {
+            self.notice = Some(match result {
+                Ok(_) => NoticeView {
+                    text: match q.action {
+                        Action::Lock => Text::with("notice_locked", [q.name]),
+                        _ => Text::key("notice_cache_cleared"),
+                    },
+                    tone: Tone::Ok,
+                },
+                Err(e) => NoticeView {
+                    text: dialogs::host_error_text(&e),
+                    tone: Tone::Danger,
+                },
+            });
+            return vec![self.call("devices.list", Value::Object(Default::default()))];
+        }
+        if method == "devices.list" {
+            return self.on_devices(result);
+        }
+        vec![]
+    }
+
+    fn on_devices(&mut self, result: Result<Value, ErrorBody>) -> Vec<OutCall> {
+        let listed = match result {
+            Ok(result) => serde_json::from_value::<DevicesList>(result)
                 .map_err(|e| format!("unreadable devices.list result: {e}")),
-            (_, Some(error)) => Err(error.message),
-            (None, None) => Err("empty response".to_owned()),
+            Err(error) => Err(error.message),
         };
         match listed {
             Ok(list) if list.pcsc.state == PcscState::NoService => {
@@ -244,34 +472,26 @@ impl Popup {
                 };
             }
             Ok(list) => {
-                let items: Vec<TokenItem> = list
-                    .readers
-                    .into_iter()
-                    .map(|reader| match reader.card {
-                        Some(card) => TokenItem {
-                            label: Text::with(
-                                "token_label",
-                                [card.model.name.clone(), reader.name.clone()],
-                            ),
-                            title: Text::literal(card.model.name),
-                            reader: reader.name,
-                            atr: Some(card.atr),
-                            id: card.token.map(|t| Text::with("token_id", [t.id])),
-                        },
-                        None => TokenItem {
-                            label: Text::with("reader_empty_label", [reader.name.clone()]),
-                            title: Text::key("reader_empty"),
-                            reader: reader.name,
-                            atr: None,
-                            id: None,
-                        },
-                    })
-                    .collect();
+                let items: Vec<TokenItem> = list.readers.iter().map(token_item).collect();
                 self.tokens = TokensView {
                     state: TokensState::Ready,
                     message: items.is_empty().then(|| Text::key("tokens_none")),
                     items,
                 };
+                self.readers = list.readers;
+                if let Some(d) = self.dialog.as_mut() {
+                    if let Some(fresh) = self.readers.iter().find_map(|r| {
+                        r.card
+                            .as_ref()?
+                            .token
+                            .as_ref()
+                            .filter(|t| t.id == d.token.id)
+                    }) {
+                        d.token.pin = fresh.pin;
+                        d.token.info = fresh.clone();
+                    }
+                }
+                return self.demand_pin_change();
             }
             Err(message) => {
                 self.tokens = TokensView {
@@ -281,20 +501,116 @@ impl Popup {
                 };
             }
         }
+        self.readers.clear();
+        vec![]
+    }
+
+    /// A token whose policy demands a new PIN gets the Change PIN dialog at
+    /// once (once per popup: Cancel leaves the tile's "Change PIN" button).
+    fn demand_pin_change(&mut self) -> Vec<OutCall> {
+        if self.dialog.is_some() || self.quick.is_some() {
+            return vec![];
+        }
+        let due = self.readers.iter().find_map(|r| {
+            let card = r.card.as_ref()?;
+            let t = card.token.as_ref()?;
+            (t.must_change_pin
+                && !self.change_demanded.contains(&t.id)
+                && device_menu::allowed(t, Action::ChangePin))
+            .then(|| Token::new(card.model.name.clone(), t.clone()))
+        });
+        match due {
+            Some(token) => {
+                self.change_demanded.push(token.id.clone());
+                self.open_dialog(token, Action::ChangePin)
+            }
+            None => vec![],
+        }
     }
 
     fn on_event(&mut self, event: &Event) -> Vec<OutCall> {
         match event.event.as_str() {
-            "devices.changed" if self.conn.state == ConnState::Connected => vec![devices_list()],
+            "devices.changed" if self.conn.state == ConnState::Connected => {
+                vec![self.call("devices.list", Value::Object(Default::default()))]
+            }
             _ => vec![],
         }
     }
 }
 
-fn devices_list() -> OutCall {
-    OutCall {
-        method: "devices.list",
-        params: Value::Object(Default::default()),
+fn token_item(reader: &Reader) -> TokenItem {
+    let Some(card) = &reader.card else {
+        return TokenItem {
+            label: Text::with("reader_empty_label", [reader.name.clone()]),
+            title: Text::key("reader_empty"),
+            reader: reader.name.clone(),
+            atr: None,
+            id: None,
+            device: None,
+            lock: None,
+            notice: None,
+            primary: None,
+            menu: vec![],
+            menu_label: None,
+        };
+    };
+    let actions = card.token.as_ref().map(tile_actions);
+    let (lock, notice, primary, menu) = match actions {
+        Some(a) => (a.lock, a.notice, a.primary, a.menu),
+        None => (None, None, None, vec![]),
+    };
+    TokenItem {
+        label: Text::with(
+            "token_label",
+            [card.model.name.clone(), reader.name.clone()],
+        ),
+        title: Text::literal(card.model.name.clone()),
+        reader: reader.name.clone(),
+        atr: Some(card.atr.clone()),
+        id: card
+            .token
+            .as_ref()
+            .map(|t| Text::with("token_id", [t.id.clone()])),
+        device: card.token.as_ref().map(|t| t.id.clone()),
+        menu_label: card
+            .token
+            .as_ref()
+            .map(|t| Text::with("menu_label", [card.model.name.clone(), t.id.clone()])),
+        lock,
+        notice,
+        primary,
+        menu,
+    }
+}
+
+fn dialog_view(d: &OpenDialog) -> DialogView {
+    let busy = d.pending.is_some();
+    let body = d.machine.body(&d.token);
+    let mut actions = body.actions;
+    if busy {
+        for a in &mut actions {
+            a.busy = a.primary;
+            a.enabled = a.id == "cancel" && d.pending_read;
+        }
+    }
+    let error = if d.close_refused {
+        Some(Text::key("err_close_puk"))
+    } else {
+        body.error
+    };
+    DialogView {
+        kind: d.machine.kind(),
+        step: body.step,
+        form: d.machine.form_gen(),
+        title: dialogs::title(d.machine.kind()),
+        subtitle: Text::with(
+            "dialog_subtitle",
+            [d.token.name.clone(), d.token.id.clone()],
+        ),
+        blocks: body.blocks,
+        error,
+        actions,
+        busy,
     }
 }
 
@@ -340,6 +656,10 @@ mod tests {
         }
     }
 
+    fn methods(calls: &[OutCall]) -> Vec<&'static str> {
+        calls.iter().map(|c| c.method).collect()
+    }
+
     fn connected(p: &mut Popup) -> Step {
         p.apply(PopupInput::Status {
             state: PortState::Connected,
@@ -358,7 +678,7 @@ mod tests {
             step.view.host.expect("host").summary.args,
             vec!["9.9.9".to_string(), "1".to_string()]
         );
-        assert_eq!(step.calls, vec![devices_list()]);
+        assert_eq!(methods(&step.calls), vec!["devices.list"]);
         assert_eq!(step.view.tokens.state, TokensState::Loading);
     }
 
@@ -492,7 +812,10 @@ mod tests {
         };
         assert!(p.apply(PopupInput::Event(ev.clone())).calls.is_empty());
         connected(&mut p);
-        assert_eq!(p.apply(PopupInput::Event(ev)).calls, vec![devices_list()]);
+        assert_eq!(
+            methods(&p.apply(PopupInput::Event(ev)).calls),
+            vec!["devices.list"]
+        );
     }
 
     #[test]
@@ -508,5 +831,356 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    fn token_list(pin: serde_json::Value, must_change: bool) -> Value {
+        json!({"pcsc": {"state": "ok"}, "readers": [
+            {"name": "Virtual PCD 00 00", "card": {"atr": "3B", "model": {"key": "crescendo-key", "name": "HID Crescendo Key"},
+             "token": {"id": "ID1", "applets": {"aca": true, "oath_slots": 3, "piv": true, "ykoath": false, "fido": true},
+                       "features": ["authenticate", "change_pin", "unblock_admin_key", "unblock_challenge", "view_puk",
+                                    "pairing_code", "pin_policy", "recycle", "personalize"],
+                       "pin": pin, "must_change_pin": must_change}}},
+            {"name": "Virtual PCD 00 01"}
+        ]})
+    }
+
+    /// A connected popup showing one Crescendo Key "ID1".
+    fn with_token(pin: serde_json::Value, must_change: bool) -> (Popup, Step) {
+        let mut p = Popup::new(Browser::Chromium);
+        let id = connected(&mut p).calls[0].id;
+        let step = p.apply(PopupInput::Reply {
+            method: "devices.list".into(),
+            response: Response::ok(id, token_list(pin, must_change)),
+        });
+        (p, step)
+    }
+
+    fn open(p: &mut Popup, action: Action) -> Step {
+        p.apply(PopupInput::Open {
+            device: "ID1".into(),
+            action,
+        })
+    }
+
+    fn field(p: &mut Popup, name: &str, value: &str) -> Step {
+        p.apply(PopupInput::Field {
+            name: name.into(),
+            value: Secret::new(value),
+        })
+    }
+
+    fn press(p: &mut Popup, id: &str) -> Step {
+        p.apply(PopupInput::Press { id: id.into() })
+    }
+
+    fn reply(p: &mut Popup, call: &OutCall, r: Result<Value, ErrorBody>) -> Step {
+        let response = match r {
+            Ok(v) => Response::ok(call.id, v),
+            Err(e) => Response::err(Some(call.id), e),
+        };
+        p.apply(PopupInput::Reply {
+            method: call.method.into(),
+            response,
+        })
+    }
+
+    #[test]
+    fn tiles_carry_lock_menu_and_device() {
+        let (_, step) = with_token(json!({"state": "locked", "tries_left": 6}), false);
+        let tile = &step.view.tokens.items[0];
+        assert_eq!(tile.device.as_deref(), Some("ID1"));
+        assert_eq!(
+            tile.lock.as_ref().map(|l| l.label.clone()),
+            Some(Text::with("lock_locked_tries", ["6".to_string()]))
+        );
+        assert_eq!(tile.menu.len(), 9);
+        assert!(step.view.dialog.is_none());
+        assert!(step.view.tokens.items[1].menu.is_empty(), "empty reader");
+    }
+
+    #[test]
+    fn authenticate_round_trip_with_busy_state_and_relist() {
+        let (mut p, _) = with_token(json!({"state": "locked", "tries_left": 6}), false);
+        let step = open(&mut p, Action::Authenticate);
+        assert!(step.calls.is_empty());
+        let dlg = step.view.dialog.expect("dialog");
+        assert_eq!((dlg.kind, dlg.step), (Action::Authenticate, "form"));
+        assert_eq!(
+            dlg.subtitle,
+            Text::with(
+                "dialog_subtitle",
+                ["HID Crescendo Key".to_string(), "ID1".to_string()]
+            )
+        );
+        field(&mut p, "pin", "00000000");
+        let step = press(&mut p, "submit");
+        let call = step.calls[0].clone();
+        assert_eq!(call.method, "pin.verify");
+        let dlg = step.view.dialog.expect("dialog");
+        assert!(dlg.busy && dlg.actions[0].busy && !dlg.actions[1].enabled);
+        assert!(
+            press(&mut p, "cancel").view.dialog.is_some(),
+            "no close while busy"
+        );
+        assert!(p.apply(PopupInput::Close).view.dialog.is_some());
+        let step = reply(&mut p, &call, Ok(json!({"state": "verified"})));
+        assert!(step.view.dialog.is_none());
+        assert_eq!(methods(&step.calls), vec!["devices.list"]);
+        assert_eq!(
+            step.view.notice.map(|n| n.text),
+            Some(Text::with(
+                "notice_verified",
+                ["HID Crescendo Key".to_string()]
+            ))
+        );
+    }
+
+    #[test]
+    fn stale_replies_are_ignored_and_closing_drops_secrets() {
+        let (mut p, _) = with_token(json!({"state": "locked", "tries_left": 6}), false);
+        open(&mut p, Action::Authenticate);
+        field(&mut p, "pin", "12345678");
+        let call = press(&mut p, "submit").calls[0].clone();
+        reply(
+            &mut p,
+            &call,
+            Err(ErrorBody::new(ErrorCode::WrongPin, "x").with("tries_left", 5)),
+        );
+        let step = reply(&mut p, &call, Ok(json!({"state": "verified"})));
+        assert!(
+            step.view.dialog.is_some(),
+            "a second answer to one call is ignored"
+        );
+        let step = p.apply(PopupInput::Close);
+        assert!(step.view.dialog.is_none());
+        assert!(p.dialog.is_none(), "the dialog and its form are dropped");
+    }
+
+    #[test]
+    fn lock_and_clear_cache_need_no_dialog() {
+        let (mut p, _) = with_token(json!({"state": "verified"}), false);
+        let step = open(&mut p, Action::Lock);
+        assert_eq!(step.calls[0].params, json!({"device": "ID1"}));
+        let step = reply(
+            &mut p,
+            &step.calls[0].clone(),
+            Ok(json!({"state": "locked"})),
+        );
+        assert_eq!(
+            step.view.notice.map(|n| n.text),
+            Some(Text::with(
+                "notice_locked",
+                ["HID Crescendo Key".to_string()]
+            ))
+        );
+        assert_eq!(methods(&step.calls), vec!["devices.list"]);
+        let step = open(&mut p, Action::ClearCache);
+        assert_eq!(methods(&step.calls), vec!["cache.clear"]);
+        let step = reply(
+            &mut p,
+            &step.calls[0].clone(),
+            Err(ErrorBody::new(ErrorCode::HostDisconnected, "gone")),
+        );
+        let notice = step.view.notice.expect("notice");
+        assert_eq!(
+            (notice.text, notice.tone),
+            (Text::key("err_host_gone"), Tone::Danger)
+        );
+    }
+
+    #[test]
+    fn disabled_actions_do_not_open() {
+        let (mut p, _) = with_token(json!({"state": "blocked"}), false);
+        assert!(open(&mut p, Action::ChangePin).view.dialog.is_none());
+        assert!(open(&mut p, Action::Lock).calls.is_empty());
+        let step = open(&mut p, Action::Unblock);
+        assert_eq!(step.view.dialog.map(|d| d.kind), Some(Action::Unblock));
+        assert_eq!(methods(&step.calls), vec!["pin.policy.get"]);
+    }
+
+    #[test]
+    fn blocked_during_authenticate_switches_to_unblock() {
+        let (mut p, _) = with_token(json!({"state": "locked", "tries_left": 1}), false);
+        open(&mut p, Action::Authenticate);
+        field(&mut p, "pin", "12345678");
+        field(&mut p, "last_try", "true");
+        let call = press(&mut p, "submit").calls[0].clone();
+        let step = reply(
+            &mut p,
+            &call,
+            Err(ErrorBody::new(ErrorCode::WrongPin, "x").with("tries_left", 0)),
+        );
+        assert_eq!(step.view.dialog.as_ref().map(|d| d.step), Some("blocked"));
+        let step = press(&mut p, "unblock");
+        assert_eq!(step.view.dialog.map(|d| d.kind), Some(Action::Unblock));
+        assert_eq!(methods(&step.calls), vec!["pin.policy.get"]);
+    }
+
+    #[test]
+    fn must_change_opens_change_pin_once() {
+        let (mut p, step) = with_token(json!({"state": "locked", "tries_left": 6}), true);
+        let dlg = step.view.dialog.expect("demanded");
+        assert_eq!(dlg.kind, Action::ChangePin);
+        assert_eq!(methods(&step.calls), vec!["pin.policy.get"]);
+        let tile = &step.view.tokens.items[0];
+        assert_eq!(tile.notice, Some(Text::key("tile_must_change")));
+        p.apply(PopupInput::Close);
+        let step = p.apply(PopupInput::Reply {
+            method: "devices.list".into(),
+            response: Response::ok(
+                99,
+                token_list(json!({"state": "locked", "tries_left": 6}), true),
+            ),
+        });
+        assert!(
+            step.view.dialog.is_none(),
+            "asked once; the tile keeps the button"
+        );
+        assert!(open(&mut p, Action::ViewPuk).view.dialog.is_none());
+    }
+
+    #[test]
+    fn personalize_puk_step_refuses_esc_until_stored() {
+        let (mut p, _) = with_token(json!({"state": "locked", "tries_left": 6}), false);
+        let call = open(&mut p, Action::Personalize).calls[0].clone();
+        let info = json!({"limits": {"min_len": 4, "max_len": 8, "numeric_only": true},
+            "policy": {"min_len": 4, "max_len": 8, "charset": "numeric", "force_change": false,
+                       "challenge": "dynamic", "refuse_weak": false, "fido_shared": false}});
+        reply(&mut p, &call, Ok(info));
+        field(&mut p, "pin", "00000000");
+        press(&mut p, "next");
+        press(&mut p, "next");
+        field(&mut p, "new", "80246813");
+        field(&mut p, "confirm_new", "80246813");
+        let call = press(&mut p, "submit").calls[0].clone();
+        assert_eq!(call.method, "device.personalize");
+        let step = reply(&mut p, &call, Ok(json!({"puk": "55667788"})));
+        assert_eq!(methods(&step.calls), vec!["devices.list"]);
+        let step = p.apply(PopupInput::Close);
+        let dlg = step.view.dialog.expect("still open");
+        assert_eq!(dlg.error, Some(Text::key("err_close_puk")));
+        field(&mut p, "stored", "true");
+        let step = press(&mut p, "finish");
+        assert!(step.view.dialog.is_none());
+        assert!(step.view.notice.is_some());
+    }
+
+    #[test]
+    fn relist_refreshes_the_open_dialog_token() {
+        let (mut p, _) = with_token(json!({"state": "locked", "tries_left": 2}), false);
+        open(&mut p, Action::Authenticate);
+        let step = p.apply(PopupInput::Reply {
+            method: "devices.list".into(),
+            response: Response::ok(
+                50,
+                token_list(json!({"state": "locked", "tries_left": 1}), false),
+            ),
+        });
+        let dlg = step.view.dialog.expect("dialog");
+        assert!(dlg
+            .blocks
+            .iter()
+            .any(|b| matches!(b, Block::Field(f) if f.name == "last_try")));
+    }
+
+    #[test]
+    fn ui_inputs_parse_from_the_glue_json() {
+        let i: PopupInput =
+            serde_json::from_value(json!({"kind": "open", "device": "X", "action": "change_pin"}))
+                .expect("open");
+        assert_eq!(
+            i,
+            PopupInput::Open {
+                device: "X".into(),
+                action: Action::ChangePin
+            }
+        );
+        let i: PopupInput =
+            serde_json::from_value(json!({"kind": "field", "name": "pin", "value": "1"}))
+                .expect("field");
+        assert!(
+            !format!("{i:?}").contains("\"1\""),
+            "Debug hides field values"
+        );
+        let _: PopupInput =
+            serde_json::from_value(json!({"kind": "press", "id": "submit"})).expect("press");
+        let _: PopupInput = serde_json::from_value(json!({"kind": "close"})).expect("close");
+    }
+
+    #[test]
+    fn every_text_key_the_core_uses_is_in_the_locale() {
+        let messages: serde_json::Map<String, Value> =
+            serde_json::from_str(include_str!("../../extension/_locales/en/messages.json"))
+                .expect("messages.json");
+        let sources = [
+            include_str!("popup.rs"),
+            include_str!("popup/device_menu.rs"),
+            include_str!("popup/dialogs.rs"),
+            include_str!("popup/dialogs/authenticate.rs"),
+            include_str!("popup/dialogs/change_pin.rs"),
+            include_str!("popup/dialogs/errors.rs"),
+            include_str!("popup/dialogs/form.rs"),
+            include_str!("popup/dialogs/personalize.rs"),
+            include_str!("popup/dialogs/policy.rs"),
+            include_str!("popup/dialogs/recycle.rs"),
+            include_str!("popup/dialogs/reveal.rs"),
+            include_str!("popup/dialogs/unblock.rs"),
+        ];
+        const PREFIXES: [&str; 24] = [
+            "action_",
+            "btn_",
+            "challenge_",
+            "charset_",
+            "conn_",
+            "dialog_",
+            "dlg_",
+            "err_",
+            "field_",
+            "hint_",
+            "last_try_",
+            "lock_",
+            "menu_",
+            "method_",
+            "notice_",
+            "out_",
+            "policy_",
+            "progress_",
+            "puk_",
+            "reason_",
+            "rule_",
+            "tile_",
+            "viol_",
+            "wizard_",
+        ];
+        let mut checked = 0;
+        for src in sources {
+            for literal in src.split('"').skip(1).step_by(2) {
+                let is_key = PREFIXES.iter().any(|p| literal.starts_with(p))
+                    && !literal.ends_with('_')
+                    && literal.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+                if is_key {
+                    checked += 1;
+                    assert!(
+                        messages.contains_key(literal),
+                        "{literal} missing in messages.json"
+                    );
+                }
+            }
+        }
+        assert!(checked > 150, "found {checked} keys");
+    }
+
+    #[test]
+    fn losing_the_host_closes_the_dialog() {
+        let (mut p, _) = with_token(json!({"state": "locked", "tries_left": 6}), false);
+        open(&mut p, Action::Authenticate);
+        field(&mut p, "pin", "00000000");
+        let step = p.apply(PopupInput::Status {
+            state: PortState::Disconnected,
+            hello: None,
+            error: Some("Specified native messaging host not found.".into()),
+        });
+        assert!(step.view.dialog.is_none());
+        assert!(p.dialog.is_none());
     }
 }

@@ -105,6 +105,24 @@ pub struct TokenItem {
     pub id: Option<Text>,
     /// Screen-reader label for the tile.
     pub label: Text,
+    /// Device id the actions address (absent until the token was probed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    /// Lock icon, when the token reports its PIN state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock: Option<LockView>,
+    /// What needs doing first (PIN blocked, PIN change required).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<Text>,
+    /// The one action to do now, shown as a button on the tile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub primary: Option<MenuItem>,
+    /// Kebab menu: every action, unavailable ones disabled with a reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub menu: Vec<MenuItem>,
+    /// Accessible name of the kebab button.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub menu_label: Option<Text>,
 }
 
 /// The tokens section.
@@ -129,4 +147,250 @@ pub struct View {
     pub host: Option<HostView>,
     /// Tokens section.
     pub tokens: TokensView,
+    /// Outcome of the last operation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<NoticeView>,
+    /// The open dialog.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dialog: Option<DialogView>,
+}
+
+/// What a tile's lock icon shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LockState {
+    /// PIN verified in this card session (lock open).
+    Verified,
+    /// PIN not verified (lock closed).
+    Locked,
+    /// PIN blocked.
+    Blocked,
+}
+
+/// The lock icon: state (CSS) and its screen-reader label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LockView {
+    /// Icon state.
+    pub state: LockState,
+    /// "PIN verified", "Locked, 5 tries left", "PIN blocked".
+    pub label: Text,
+}
+
+/// Something the user can do with a token (a kebab-menu item; also a dialog kind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Verify the PIN.
+    Authenticate,
+    /// Drop the verified state.
+    Lock,
+    /// Change the PIN.
+    ChangePin,
+    /// Unblock (or reset) the PIN with the admin key, the helpdesk or the PUK.
+    Unblock,
+    /// Show the stored PUK.
+    ViewPuk,
+    /// Show the VCI pairing code.
+    PairingCode,
+    /// Edit the PIN policy.
+    PinPolicy,
+    /// Forget what the host read from the tokens.
+    ClearCache,
+    /// Factory reset.
+    Recycle,
+    /// Recycle?, policy, PIN, PUK.
+    Personalize,
+}
+
+/// One kebab-menu item (or a tile's primary button).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MenuItem {
+    /// What it does (sent back in the `open` input).
+    pub action: Action,
+    /// Label.
+    pub label: Text,
+    /// Whether it can be used now.
+    pub enabled: bool,
+    /// Why not, when disabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Text>,
+    /// Destructive (shown in red).
+    pub danger: bool,
+}
+
+/// Tone of a notice, paragraph or button.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tone {
+    /// Neutral.
+    Info,
+    /// Success.
+    Ok,
+    /// Needs attention.
+    Warning,
+    /// Failure or destructive.
+    Danger,
+}
+
+/// A message under the header (the outcome of the last operation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NoticeView {
+    /// Text.
+    pub text: Text,
+    /// Tone.
+    pub tone: Tone,
+}
+
+/// Kind of an input field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputKind {
+    /// A secret typed blind (PIN, PUK).
+    Password,
+    /// Visible text (admin key, response, typed confirmation).
+    Text,
+    /// A small number.
+    Number,
+    /// A yes/no box.
+    Checkbox,
+    /// One of a few options, as a drop-down.
+    Select,
+    /// One of a few options, as radio buttons.
+    Radio,
+}
+
+/// One option of a select or radio field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Choice {
+    /// Value sent back in the `field` input.
+    pub value: &'static str,
+    /// Label.
+    pub label: Text,
+}
+
+/// A labelled input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldView {
+    /// Name sent back in the `field` input.
+    pub name: &'static str,
+    /// Kind.
+    pub input: InputKind,
+    /// Label.
+    pub label: Text,
+    /// Help under the field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<Text>,
+    /// What is wrong with the value (after a submit or a host error).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<Text>,
+    /// Current value, for fields that are not secret (`"true"`/`"false"` for checkboxes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// Options of select and radio fields.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<Choice>,
+    /// Read-only for now.
+    pub disabled: bool,
+    /// `autocomplete` attribute.
+    pub autocomplete: &'static str,
+    /// `inputmode` attribute (`numeric` for digit-only PINs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inputmode: Option<&'static str>,
+    /// Bounds of number fields.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<u8>,
+    /// Bounds of number fields.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<u8>,
+    /// Monospaced (hex, ids).
+    pub mono: bool,
+}
+
+/// One rule of a PIN policy, ticked while the user types.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleView {
+    /// The rule.
+    pub text: Text,
+    /// Whether the new PIN meets it (absent while the field is empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub met: Option<bool>,
+}
+
+/// One piece of a dialog, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Block {
+    /// A paragraph.
+    Text {
+        /// Text.
+        text: Text,
+        /// Tone (warnings and destructive steps stand out).
+        tone: Tone,
+    },
+    /// An input.
+    Field(FieldView),
+    /// The PIN policy, above the new-PIN field.
+    Rules {
+        /// "Your new PIN needs:".
+        label: Text,
+        /// The rules.
+        items: Vec<RuleView>,
+    },
+    /// A value to read or copy (PUK, pairing code, challenge).
+    Output {
+        /// Name (for tests and `aria` ids).
+        name: &'static str,
+        /// Label.
+        label: Text,
+        /// Value.
+        value: String,
+        /// Offer a Copy button.
+        copy: bool,
+    },
+    /// Waiting for the host (spinner).
+    Progress {
+        /// What we wait for.
+        text: Text,
+    },
+}
+
+/// A dialog button.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ButtonView {
+    /// Sent back in the `action` input (`cancel` closes).
+    pub id: &'static str,
+    /// Label.
+    pub label: Text,
+    /// The dialog's main button (Enter submits it).
+    pub primary: bool,
+    /// Destructive.
+    pub danger: bool,
+    /// Whether it can be pressed.
+    pub enabled: bool,
+    /// Shows a spinner: its operation is running.
+    pub busy: bool,
+}
+
+/// An open dialog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DialogView {
+    /// Which dialog.
+    pub kind: Action,
+    /// Step of a multi-step dialog (`form`, `loading`, `result`, `puk`, …).
+    pub step: &'static str,
+    /// Form generation: when it changes the glue rebuilds the inputs empty.
+    pub form: u32,
+    /// Title.
+    pub title: Text,
+    /// The token it acts on.
+    pub subtitle: Text,
+    /// Content.
+    pub blocks: Vec<Block>,
+    /// What went wrong and what to do next.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Text>,
+    /// Buttons.
+    pub actions: Vec<ButtonView>,
+    /// A host call is running.
+    pub busy: bool,
 }

@@ -1,0 +1,289 @@
+//! What a token's tile offers: the lock icon, the kebab menu (every action, the
+//! ones the token cannot do or cannot do now disabled with a reason), and the
+//! one thing to do first (unblock a blocked PIN, change a PIN the policy
+//! demands to change).
+
+use crate::protocol::{Feature, PinStatus, TokenInfo};
+
+use super::view::{Action, LockState, LockView, MenuItem, Text};
+
+/// The menu, in the order ActivClient's Devices view lists its actions.
+const ORDER: [Action; 9] = [
+    Action::Authenticate,
+    Action::ChangePin,
+    Action::Unblock,
+    Action::ViewPuk,
+    Action::PairingCode,
+    Action::PinPolicy,
+    Action::ClearCache,
+    Action::Recycle,
+    Action::Personalize,
+];
+
+/// The tile's parts derived from a probed token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TileActions {
+    /// Lock icon.
+    pub lock: Option<LockView>,
+    /// What to do first.
+    pub notice: Option<Text>,
+    /// The button for it.
+    pub primary: Option<MenuItem>,
+    /// Kebab menu.
+    pub menu: Vec<MenuItem>,
+}
+
+/// The lock icon for a PIN state.
+pub fn lock_view(pin: Option<PinStatus>) -> Option<LockView> {
+    Some(match pin? {
+        PinStatus::Verified => LockView {
+            state: LockState::Verified,
+            label: Text::key("lock_verified"),
+        },
+        PinStatus::Locked {
+            tries_left: Some(1),
+        } => LockView {
+            state: LockState::Locked,
+            label: Text::key("lock_locked_one"),
+        },
+        PinStatus::Locked {
+            tries_left: Some(n),
+        } => LockView {
+            state: LockState::Locked,
+            label: Text::with("lock_locked_tries", [n.to_string()]),
+        },
+        PinStatus::Locked { tries_left: None } => LockView {
+            state: LockState::Locked,
+            label: Text::key("lock_locked"),
+        },
+        PinStatus::Blocked => LockView {
+            state: LockState::Blocked,
+            label: Text::key("lock_blocked"),
+        },
+    })
+}
+
+/// Menu label of an action.
+pub fn action_label(action: Action) -> &'static str {
+    match action {
+        Action::Authenticate => "action_authenticate",
+        Action::Lock => "action_lock",
+        Action::ChangePin => "action_change_pin",
+        Action::Unblock => "action_unblock",
+        Action::ViewPuk => "action_view_puk",
+        Action::PairingCode => "action_pairing_code",
+        Action::PinPolicy => "action_pin_policy",
+        Action::ClearCache => "action_clear_cache",
+        Action::Recycle => "action_recycle",
+        Action::Personalize => "action_personalize",
+    }
+}
+
+/// Whether the token has what `action` needs.
+pub fn supports(token: &TokenInfo, action: Action) -> bool {
+    let has = |f: Feature| token.features.contains(&f);
+    match action {
+        Action::Authenticate | Action::Lock => has(Feature::Authenticate),
+        Action::ChangePin => has(Feature::ChangePin),
+        Action::Unblock => {
+            has(Feature::UnblockAdminKey)
+                || has(Feature::UnblockChallenge)
+                || has(Feature::UnblockPuk)
+        }
+        Action::ViewPuk => has(Feature::ViewPuk),
+        Action::PairingCode => has(Feature::PairingCode),
+        Action::PinPolicy => has(Feature::PinPolicy),
+        Action::ClearCache => true,
+        Action::Recycle => has(Feature::Recycle),
+        Action::Personalize => has(Feature::Personalize),
+    }
+}
+
+/// Why `action` cannot be used now (`None` = it can).
+fn blocked_reason(token: &TokenInfo, action: Action) -> Option<&'static str> {
+    if !supports(token, action) {
+        return Some("reason_unsupported");
+    }
+    let blocked = token.pin == Some(PinStatus::Blocked);
+    match action {
+        // Always possible: they are the way out of a blocked or forced state.
+        Action::Unblock | Action::ClearCache | Action::Lock => None,
+        Action::ChangePin if blocked => Some("reason_blocked"),
+        Action::ChangePin => None,
+        _ if blocked => Some("reason_blocked"),
+        _ if token.must_change_pin => Some("reason_must_change"),
+        _ => None,
+    }
+}
+
+fn item(token: &TokenInfo, action: Action) -> MenuItem {
+    let reason = blocked_reason(token, action);
+    MenuItem {
+        action,
+        label: Text::key(action_label(action)),
+        enabled: reason.is_none(),
+        reason: reason.map(Text::key),
+        danger: matches!(action, Action::Recycle | Action::Personalize),
+    }
+}
+
+/// Whether `action` is offered and enabled for `token` (the popup refuses the rest).
+pub fn allowed(token: &TokenInfo, action: Action) -> bool {
+    tile_actions(token)
+        .menu
+        .iter()
+        .any(|m| m.action == action && m.enabled)
+}
+
+/// Everything the tile of `token` shows besides its name.
+pub fn tile_actions(token: &TokenInfo) -> TileActions {
+    let menu = ORDER
+        .iter()
+        .map(|&a| {
+            if a == Action::Authenticate && token.pin == Some(PinStatus::Verified) {
+                item(token, Action::Lock)
+            } else {
+                item(token, a)
+            }
+        })
+        .collect::<Vec<_>>();
+    let (notice, primary) = if token.pin == Some(PinStatus::Blocked) {
+        (
+            Some(Text::key("tile_blocked")),
+            supports(token, Action::Unblock).then(|| item(token, Action::Unblock)),
+        )
+    } else if token.must_change_pin {
+        (
+            Some(Text::key("tile_must_change")),
+            supports(token, Action::ChangePin).then(|| item(token, Action::ChangePin)),
+        )
+    } else {
+        (None, None)
+    };
+    TileActions {
+        lock: lock_view(token.pin),
+        notice,
+        primary,
+        menu,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Applets;
+
+    fn crescendo(pin: Option<PinStatus>, must_change: bool) -> TokenInfo {
+        let applets = Applets {
+            aca: true,
+            oath_slots: 3,
+            piv: true,
+            ykoath: false,
+            fido: true,
+        };
+        TokenInfo {
+            id: "ABCD".into(),
+            features: applets.features(),
+            applets,
+            pin,
+            must_change_pin: must_change,
+        }
+    }
+
+    fn enabled(t: &TileActions) -> Vec<Action> {
+        t.menu
+            .iter()
+            .filter(|m| m.enabled)
+            .map(|m| m.action)
+            .collect()
+    }
+
+    #[test]
+    fn crescendo_offers_everything_and_lock_when_verified() {
+        let t = tile_actions(&crescendo(
+            Some(PinStatus::Locked {
+                tries_left: Some(6),
+            }),
+            false,
+        ));
+        assert_eq!(enabled(&t), ORDER.to_vec());
+        assert_eq!(
+            t.lock.expect("lock").label,
+            Text::with("lock_locked_tries", ["6".to_string()])
+        );
+        assert_eq!(t.primary, None);
+        let t = tile_actions(&crescendo(Some(PinStatus::Verified), false));
+        assert_eq!(t.menu[0].action, Action::Lock);
+        assert_eq!(t.lock.expect("lock").state, LockState::Verified);
+    }
+
+    #[test]
+    fn last_try_label() {
+        let l = lock_view(Some(PinStatus::Locked {
+            tries_left: Some(1),
+        }))
+        .expect("lock");
+        assert_eq!(l.label, Text::key("lock_locked_one"));
+    }
+
+    #[test]
+    fn blocked_pin_leads_to_unblock() {
+        let t = tile_actions(&crescendo(Some(PinStatus::Blocked), false));
+        assert_eq!(t.notice, Some(Text::key("tile_blocked")));
+        assert_eq!(t.primary.as_ref().map(|p| p.action), Some(Action::Unblock));
+        assert_eq!(enabled(&t), vec![Action::Unblock, Action::ClearCache]);
+        let auth = &t.menu[0];
+        assert_eq!(auth.reason, Some(Text::key("reason_blocked")));
+        assert_eq!(t.lock.expect("lock").label, Text::key("lock_blocked"));
+    }
+
+    #[test]
+    fn must_change_demands_a_pin_change_first() {
+        let token = crescendo(
+            Some(PinStatus::Locked {
+                tries_left: Some(6),
+            }),
+            true,
+        );
+        let t = tile_actions(&token);
+        assert_eq!(
+            t.primary.as_ref().map(|p| p.action),
+            Some(Action::ChangePin)
+        );
+        assert_eq!(
+            enabled(&t),
+            vec![Action::ChangePin, Action::Unblock, Action::ClearCache]
+        );
+        assert!(!allowed(&token, Action::Recycle));
+        assert!(allowed(&token, Action::ChangePin));
+    }
+
+    #[test]
+    fn generic_piv_lacks_crescendo_features_with_a_reason() {
+        let applets = Applets {
+            piv: true,
+            ykoath: true,
+            fido: true,
+            ..Applets::default()
+        };
+        let token = TokenInfo {
+            id: "Y".into(),
+            features: applets.features(),
+            applets,
+            pin: None,
+            must_change_pin: false,
+        };
+        let t = tile_actions(&token);
+        for m in &t.menu {
+            let expect = matches!(
+                m.action,
+                Action::Authenticate | Action::ChangePin | Action::Unblock | Action::ClearCache
+            );
+            assert_eq!(m.enabled, expect, "{:?}", m.action);
+            if !expect {
+                assert_eq!(m.reason, Some(Text::key("reason_unsupported")));
+            }
+        }
+        assert_eq!(t.lock, None);
+    }
+}

@@ -212,8 +212,3 @@ pub fn unblock(ctx: &Ctx, p: &PinUnblockParams) -> Result<PinStatus, ErrorBody> 
     tracing::info!(device = %found.info.id, "PIN unblocked");
     Ok(s)
 }
-
-/// Maps "no challenge pending" on a response unblock to a clear message.
-pub fn is_missing_challenge(e: &SessionError) -> bool {
-    matches!(e, SessionError::Unexpected { ins: 0x82, .. })
-}

@@ -627,6 +627,9 @@ fn list(h: &mut Host, o: &TokenOpts) -> Result<Done, Failure> {
                     if t.must_change_pin {
                         state.push_str(" · PIN change required (`tessera pin change`)");
                     }
+                    if t.managed {
+                        state.push_str(" · managed by your organisation");
+                    }
                     lines.push(state);
                     let can: Vec<&str> = t.features.iter().map(|f| text::feature(*f)).collect();
                     lines.push(format!(

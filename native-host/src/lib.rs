@@ -4,6 +4,7 @@
 //! method router and its handlers, and the token transports ([`connection`],
 //! [`pcsc_transport`]). Protocol types come from tessera-core.
 
+pub mod admin_policy;
 pub mod apdu;
 pub mod atr;
 pub mod backend;
@@ -11,6 +12,7 @@ pub mod connection;
 pub mod devices;
 pub mod framing;
 pub mod handlers;
+pub mod held;
 pub mod logging;
 pub mod origin;
 pub mod pcsc_transport;
@@ -21,3 +23,4 @@ pub mod server;
 pub mod sessions;
 pub mod tlv;
 pub mod virtual_backend;
+pub mod workers;

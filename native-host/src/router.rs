@@ -8,11 +8,13 @@ use serde::Serialize;
 use serde_json::Value;
 use tessera_core::protocol::{Call, ErrorBody, ErrorCode, Request, Response};
 
-use crate::backend::{Backend, PcscBackend};
+use crate::admin_policy::AdminPolicy;
+use crate::backend::{Backend, Listing, PcscBackend};
 use crate::devices::DeviceCache;
 use crate::handlers;
 use crate::handlers::token::Ctx;
 use crate::handlers::{admin, pin};
+use crate::held::{HeldConnections, IDLE_RELEASE};
 use crate::policy_store::PolicyStore;
 
 /// Routes requests to handlers.
@@ -20,6 +22,8 @@ pub struct Router {
     backend: Arc<dyn Backend>,
     cache: DeviceCache,
     policies: PolicyStore,
+    held: HeldConnections,
+    admin: AdminPolicy,
 }
 
 impl Router {
@@ -34,12 +38,20 @@ impl Router {
             backend,
             cache: DeviceCache::default(),
             policies: PolicyStore::default_location(),
+            held: HeldConnections::default(),
+            admin: AdminPolicy::system(),
         }
     }
 
     /// The token source (for the hotplug watcher).
     pub fn backend(&self) -> Arc<dyn Backend> {
         self.backend.clone()
+    }
+
+    /// Uses another administrator's policy (tests).
+    pub fn with_admin_policy(mut self, admin: AdminPolicy) -> Router {
+        self.admin = admin;
+        self
     }
 
     /// Uses another PIN-policy store (tests).
@@ -53,7 +65,29 @@ impl Router {
             backend: self.backend.as_ref(),
             cache: &self.cache,
             policies: &self.policies,
+            held: &self.held,
+            admin: &self.admin,
         }
+    }
+
+    /// After a hotplug event: forget probe results and drop held connections
+    /// of cards that left (a same-ATR swap is caught when the held handle
+    /// fails to begin its next transaction).
+    pub fn devices_changed(&self) {
+        if let Listing::Readers(readers) = self.backend.list() {
+            self.cache.retain_present(&readers);
+            self.held.retain_present(&readers);
+        }
+    }
+
+    /// Periodic upkeep: release connections idle for [`IDLE_RELEASE`].
+    pub fn housekeeping(&self) {
+        self.held.release_idle(IDLE_RELEASE);
+    }
+
+    /// Connections held now.
+    pub fn held_connections(&self) -> usize {
+        self.held.held()
     }
 
     /// Handles one request and returns its response.

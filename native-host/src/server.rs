@@ -14,7 +14,6 @@
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Sender};
-use std::sync::Arc;
 use std::thread;
 
 use tessera_core::protocol::{
@@ -24,6 +23,7 @@ use tessera_core::protocol::{
 
 use crate::framing::{self, FrameError};
 use crate::router::Router;
+use crate::workers::Workers;
 
 /// How a session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,25 +112,37 @@ pub fn serve<R: Read, W: Write + Send + 'static>(
         }
     });
     let outbox = Outbox(tx);
-    // Hotplug: a `devices.changed` event after every reader or card change.
-    let stop = Arc::new(AtomicBool::new(false));
-    let watcher = {
-        let (outbox, stop, backend) = (outbox.clone(), stop.clone(), router.backend());
-        thread::spawn(move || {
-            backend.watch(&stop, &mut || {
+    let stop = AtomicBool::new(false);
+    let end = thread::scope(|scope| {
+        // Hotplug: forget departed cards, then a `devices.changed` event after
+        // every reader or card change.
+        let watcher = scope.spawn(|| {
+            router.backend().watch(&stop, &mut || {
+                router.devices_changed();
                 outbox.send(HostMessage::Event(Event {
                     event: "devices.changed".to_owned(),
                     id: None,
                     data: serde_json::json!({}),
                 }))
             })
-        })
-    };
-    let end = read_loop(&mut input, router, &outbox);
-    stop.store(true, Ordering::Relaxed);
-    if watcher.join().is_err() {
-        tracing::error!("hotplug watcher panicked");
-    }
+        });
+        // Upkeep: release token connections left idle.
+        scope.spawn(|| {
+            while !stop.load(Ordering::Relaxed) {
+                thread::sleep(std::time::Duration::from_millis(250));
+                router.housekeeping();
+            }
+        });
+        let mut workers = Workers::new(scope, router, outbox.clone());
+        let end = read_loop(&mut input, &mut workers, &outbox);
+        // Queued token requests still finish (their workers end with the queues).
+        drop(workers);
+        stop.store(true, Ordering::Relaxed);
+        if watcher.join().is_err() {
+            tracing::error!("hotplug watcher panicked");
+        }
+        end
+    });
     drop(outbox);
     if writer.join().is_err() {
         tracing::error!("writer thread panicked");
@@ -139,7 +151,7 @@ pub fn serve<R: Read, W: Write + Send + 'static>(
     end
 }
 
-fn read_loop(input: &mut impl Read, router: &Router, outbox: &Outbox) -> SessionEnd {
+fn read_loop(input: &mut impl Read, workers: &mut Workers<'_, '_>, outbox: &Outbox) -> SessionEnd {
     loop {
         let frame = match framing::read_frame(input, MAX_INBOUND_FRAME) {
             Ok(frame) => frame,
@@ -178,17 +190,16 @@ fn read_loop(input: &mut impl Read, router: &Router, outbox: &Outbox) -> Session
                 return SessionEnd::ReadError;
             }
         };
-        let response = match Request::parse(&frame) {
+        match Request::parse(&frame) {
             Ok(request) => {
                 tracing::debug!(id = request.id, method = %request.method, "request");
-                router.dispatch(request)
+                workers.submit(request);
             }
             Err(error_response) => {
                 tracing::warn!("unreadable request frame ({} bytes)", frame.len());
-                error_response
+                outbox.send(HostMessage::Response(error_response));
             }
-        };
-        outbox.send(HostMessage::Response(response));
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 use aes::cipher::{generic_array::GenericArray, BlockEncrypt, KeyInit};
 use serde_json::{json, Value};
 use tessera_core::protocol::Request;
+use tessera_host::admin_policy::AdminPolicy;
 use tessera_host::policy_store::PolicyStore;
 use tessera_host::router::Router;
 use tessera_host::virtual_backend::VirtualBackend;
@@ -13,7 +14,7 @@ use tessera_virtual_token::profile::Profile;
 struct Host {
     router: Router,
     next: u64,
-    _dir: std::path::PathBuf,
+    dir: std::path::PathBuf,
 }
 
 impl Host {
@@ -25,11 +26,12 @@ impl Host {
             rand_suffix()
         ));
         let router = Router::with_backend(std::sync::Arc::new(VirtualBackend::ephemeral(card)))
-            .with_policies(PolicyStore::new(dir.join("policies.json")));
+            .with_policies(PolicyStore::new(dir.join("policies.json")))
+            .with_admin_policy(AdminPolicy::at(dir.join("admin-policy.json")));
         Host {
             router,
             next: 1,
-            _dir: dir,
+            dir,
         }
     }
 
@@ -362,4 +364,63 @@ fn static_challenge_is_shown_again_dynamic_is_fresh() {
         .call("pin.unblock.challenge", json!({"device": d}))
         .expect("s3");
     assert_ne!(s3, s2, "answered: the next one is new");
+}
+
+#[test]
+fn a_managed_token_refuses_admin_actions_and_unblocks_by_the_helpdesk() {
+    let mut h = Host::new(Profile::CrescendoKey);
+    let d = h.device();
+    std::fs::create_dir_all(&h.dir).expect("dir");
+    std::fs::write(
+        h.dir.join("admin-policy.json"),
+        format!(r#"{{"managed": ["{d}"]}}"#),
+    )
+    .expect("policy");
+    let list = h.call("devices.list", json!({})).expect("list");
+    let token = &list["readers"][0]["card"]["token"];
+    assert_eq!(token["managed"], json!(true));
+    let features = token["features"].as_array().expect("features");
+    assert!(features.contains(&json!("unblock_challenge")));
+    for gone in [
+        "view_puk",
+        "pin_policy",
+        "recycle",
+        "personalize",
+        "unblock_admin_key",
+    ] {
+        assert!(!features.contains(&json!(gone)), "{gone} withheld");
+    }
+    // The host refuses them even when asked directly, before touching the card.
+    for (method, params) in [
+        ("puk.show", json!({"device": d, "pin": "00000000"})),
+        ("device.recycle", json!({"device": d, "confirm": d})),
+        (
+            "pin.policy.set",
+            json!({"device": d, "policy": {"min_len": 6, "max_len": 8, "charset": "numeric", "refuse_weak": true, "force_change": false, "challenge": "dynamic", "fido_shared": false}}),
+        ),
+        (
+            "pin.unblock",
+            json!({"device": d, "method": {"kind": "admin_key", "key": "00".repeat(16)}, "new": "13572468"}),
+        ),
+    ] {
+        let e = h.call(method, params).expect_err(method);
+        assert_eq!(code(&e), "managed", "{method}");
+    }
+    assert_eq!(
+        h.call("pin.status", json!({"device": d})).expect("status")["tries_left"],
+        json!(6),
+        "no PIN was tried"
+    );
+    // Authenticate, change PIN and the helpdesk unblock stay.
+    h.call("pin.policy.get", json!({"device": d}))
+        .expect("Change PIN still reads the rules");
+    h.call("pin.verify", json!({"device": d, "pin": "00000000"}))
+        .expect("verify");
+    block(&mut h, &d);
+    h.call("pin.unblock.challenge", json!({"device": d}))
+        .expect("challenge");
+    // An administrator removing the policy gives the actions back at once.
+    std::fs::remove_file(h.dir.join("admin-policy.json")).expect("rm");
+    let list = h.call("devices.list", json!({})).expect("list");
+    assert_eq!(list["readers"][0]["card"]["token"]["managed"], json!(false));
 }

@@ -58,6 +58,7 @@ pub fn feature(f: Feature) -> &'static str {
         Feature::PinPolicy => "PIN policy",
         Feature::Recycle => "recycle",
         Feature::Personalize => "personalize",
+        Feature::Unknown => "(a feature of a newer Tessera)",
     }
 }
 
@@ -226,6 +227,9 @@ pub fn explain(e: &ErrorBody, ctx: Ctx) -> String {
             format!("talking to the token failed ({m}). Check that it is inserted, then try again.")
         }
         ErrorCode::BadInput => format!("{m}. Run the command again with a valid value."),
+        ErrorCode::Managed => "your organisation manages this token, so this action is \
+             theirs. Ask your helpdesk (to unblock: `tessera pin unblock --method response`)."
+            .to_owned(),
         ErrorCode::Internal => format!("{m}. This is a bug in Tessera; please report it."),
         _ => format!("{m}."),
     }

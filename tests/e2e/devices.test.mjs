@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCipheriv } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   TESSERA_BIN, freshInstall, launchChromium, openPopup, screenshot, startPcscd, startVirtualCard,
@@ -56,7 +56,7 @@ describe('device management in the popup', () => {
     pcscd = await startPcscd();
     install = freshInstall();
     // The host keeps PIN policies under $HOME: a throw-away one per run.
-    browser = await launchChromium({ ...install, env: { HOME: install.home, XDG_DATA_HOME: '' } });
+    browser = await launchChromium({ ...install, env: { HOME: install.home, XDG_DATA_HOME: '', TESSERA_ADMIN_POLICY: adminPolicy() } });
   });
   after(async () => {
     await browser?.close();
@@ -89,6 +89,8 @@ describe('device management in the popup', () => {
   }
 
   const policies = () => join(install.home, '.local/share/tessera/pin-policies.json');
+  /** The administrator's policy file the host reads (machine-wide in real life). */
+  const adminPolicy = () => join(install.home, 'admin-policy.json');
   const tileOf = (page, reader) => page.locator('#token-list li.tile', { hasText: reader });
   const dialog = (page) => page.locator('dialog#dialog');
   const lockLabel = (tile) => tile.locator('.lock').getAttribute('aria-label');
@@ -189,9 +191,8 @@ describe('device management in the popup', () => {
       });
     }));
 
-  test('the lock stays open after Authenticate, and Lock closes it', {
-    todo: 'host: every operation ends with SCardDisconnect(RESET_CARD) (pcsc Card drop) and no connection is held per token, so the verified state never outlives pin.verify',
-  }, withFailureShots(GROUP, 'lock', ctx, async () => {
+  test('the lock stays open after Authenticate, and Lock closes it',
+    withFailureShots(GROUP, 'lock', ctx, async () => {
     await withCard('lock', async ({ page, tile, reader }) => {
       await menu(page, tile, 'Authenticate');
       await field(page, 'PIN').fill(PINS.factory);
@@ -267,10 +268,8 @@ describe('device management in the popup', () => {
       });
     }));
 
-  test('helpdesk unblock: the challenge is shown, its AES response unblocks', {
-    todo: 'host: the card forgets its challenge between pin.unblock.challenge and pin.unblock (card reset on disconnect; pcscd also powers an idle card off after ~5 s): a connection must be held per token while a challenge is pending',
-  },
-  withFailureShots(GROUP, 'unblock-helpdesk', ctx, async () => {
+  test('helpdesk unblock: the challenge is shown, its AES response unblocks',
+    withFailureShots(GROUP, 'unblock-helpdesk', ctx, async () => {
       await withCard('unblock-helpdesk', async ({ page, tile, reader }) => {
         spendTries(reader, 6, 0);
         await page.reload();
@@ -582,6 +581,36 @@ describe('device management in the popup', () => {
       } finally {
         await second.stop();
       }
+    }));
+
+  test('a managed key: the organisation keeps PUK, policy, recycle and personalize; unblock by the helpdesk',
+    withFailureShots(GROUP, 'managed', ctx, async () => {
+      await withCard('managed', async ({ page, tile, id, reader }) => {
+        writeFileSync(adminPolicy(), JSON.stringify({ managed: [id] }));
+        try {
+          await page.reload();
+          const t = tileOf(page, reader);
+          await t.getByText('Managed by your organisation. For the PUK, a reset or a new policy, ask your helpdesk.').waitFor();
+          await t.locator('.kebab').click();
+          const items = await t.getByRole('menuitem').evaluateAll((els) => els.map((e) => [
+            e.querySelector('.menuitem-label').textContent, e.getAttribute('aria-disabled') === 'true',
+            e.querySelector('.menuitem-reason')?.textContent ?? null]));
+          const theirs = items.filter(([, disabled]) => disabled);
+          assert.deepEqual(theirs.map(([name]) => name), ['View PUK', 'PIN policy', 'Recycle…', 'Personalize…']);
+          assert.ok(theirs.every(([, , reason]) => reason === 'Managed by your organisation'));
+          await shot(page, 'menu-managed', true);
+          await t.getByRole('menuitem', { name: 'Unblock PIN', exact: true }).click();
+          await dialogStep(page, 'form');
+          await dialog(page).locator('[data-output="challenge"]').waitFor();
+          assert.equal(await field(page, 'Admin key (hexadecimal)').count(), 0, 'no admin-key unblock on a managed key');
+          assert.equal(await field(page, 'Unblock with').count(), 0, 'no method to choose');
+          await shot(page, 'unblock-managed', true);
+          await page.keyboard.press('Escape');
+          assert.equal(pinState(reader), '63C6', 'nothing was tried on the card');
+        } finally {
+          rmSync(adminPolicy(), { force: true });
+        }
+      });
     }));
 
   test('a generic PIV key shows what it lacks, disabled with a reason', withFailureShots(GROUP, 'generic', ctx, async () => {

@@ -101,6 +101,7 @@ fn probe_applets(
         applets,
         pin,
         must_change_pin: false,
+        managed: false,
     })
 }
 

@@ -14,10 +14,11 @@ use crate::sessions::aca::{AcaSession, AdminKey};
 use crate::sessions::piv::PivSession;
 use crate::sessions::Pin;
 
-/// `pin.policy.get`.
+/// `pin.policy.get`: any token whose PIN can be changed has a policy in force
+/// (reading it is how Change PIN and Unblock show the rules, managed or not).
 pub fn policy_get(ctx: &Ctx, p: &DeviceParams) -> Result<PolicyInfo, ErrorBody> {
     let found = ctx.find(&p.device)?;
-    ctx.require(&found, Feature::PinPolicy)?;
+    ctx.require(&found, Feature::ChangePin)?;
     let (limits, policy) = ctx.policy(&found)?;
     Ok(PolicyInfo { limits, policy })
 }

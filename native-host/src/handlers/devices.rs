@@ -35,6 +35,7 @@ pub fn list(ctx: &Ctx) -> DevicesList {
                             info.pin = pin::status(ctx, &found).ok();
                         }
                         info.must_change_pin = ctx.policies.must_change(&info.id);
+                        ctx.admin.apply(&mut info);
                         info
                     }),
                 }),

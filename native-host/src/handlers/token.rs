@@ -6,10 +6,12 @@ use tessera_core::pin_policy::{CardLimits, PinPolicy};
 use tessera_core::protocol::{ErrorBody, ErrorCode, TokenInfo};
 use tessera_core::secret::Secret;
 
+use crate::admin_policy::AdminPolicy;
 use crate::apdu::ApduError;
 use crate::backend::{Backend, Listing};
-use crate::connection::{transaction, SmartCardConnection, TransportError};
+use crate::connection::{SmartCardConnection, TransportError};
 use crate::devices::DeviceCache;
+use crate::held::{HeldConnections, HeldError};
 use crate::policy_store::PolicyStore;
 use crate::sessions::aca::AcaSession;
 use crate::sessions::{Pin, SessionError};
@@ -22,6 +24,10 @@ pub struct Ctx<'a> {
     pub cache: &'a DeviceCache,
     /// Stored PIN policies.
     pub policies: &'a PolicyStore,
+    /// One connection held per token.
+    pub held: &'a HeldConnections,
+    /// Which tokens the organisation manages.
+    pub admin: &'a AdminPolicy,
 }
 
 /// A token found by id or reader name.
@@ -85,12 +91,14 @@ impl Ctx<'_> {
             Listing::Error(m) => return Err(ErrorBody::new(ErrorCode::TransportError, m)),
         };
         self.cache.retain_present(&readers);
+        self.held.retain_present(&readers);
         for r in &readers {
             if r.atr.is_none() {
                 continue;
             }
-            if let Some(info) = self.cache.token(self.backend, r) {
+            if let Some(mut info) = self.cache.token(self.backend, r) {
                 if info.id == device || r.name == device {
+                    self.admin.apply(&mut info);
                     return Ok(Found {
                         reader: r.name.clone(),
                         info,
@@ -105,21 +113,29 @@ impl Ctx<'_> {
         .with("device", device))
     }
 
-    /// Runs `op` on the token in one transaction.
+    /// Runs `op` on the token in one transaction, over its held connection.
+    /// If the card was removed or reset since the last operation, the token
+    /// now in the reader is identified again first (probe, stable id) and `op`
+    /// runs only if it is the same token.
     pub fn run<R>(
         &self,
         found: &Found,
         op: impl FnOnce(&mut dyn SmartCardConnection) -> Result<R, SessionError>,
     ) -> Result<R, ErrorBody> {
-        let result = self
-            .backend
-            .connect(&found.reader)
-            .map_err(|e| error(SessionError::Apdu(e.into())))
-            .and_then(|mut dev| {
-                transaction(dev.as_mut(), op)
-                    .map_err(|e| error(SessionError::Apdu(e.into())))?
-                    .map_err(error)
-            });
+        let same_card = || {
+            self.cache.forget_reader(&found.reader);
+            self.find(&found.info.id)
+                .is_ok_and(|now| now.reader == found.reader)
+        };
+        let result = match self.held.run(self.backend, &found.reader, same_card, op) {
+            Ok(r) => r.map_err(error),
+            Err(HeldError::Transport(e)) => Err(error(SessionError::Apdu(e.into()))),
+            Err(HeldError::Replaced) => Err(ErrorBody::new(
+                ErrorCode::DeviceNotFound,
+                "another token is in the reader now; choose it again",
+            )
+            .with("device", found.info.id.as_str())),
+        };
         if let Err(e) = &result {
             if matches!(
                 e.code,
@@ -127,6 +143,7 @@ impl Ctx<'_> {
             ) {
                 // Pulled or reset mid-operation: never act on what we knew.
                 self.cache.forget_reader(&found.reader);
+                self.held.release(&found.reader);
             }
         }
         result
@@ -195,6 +212,12 @@ impl Ctx<'_> {
         found: &Found,
         feature: tessera_core::protocol::Feature,
     ) -> Result<(), ErrorBody> {
+        if found.info.managed && feature.admin_only() {
+            return Err(ErrorBody::new(
+                ErrorCode::Managed,
+                "your organisation manages this token; ask your helpdesk",
+            ));
+        }
         if found.info.features.contains(&feature) {
             Ok(())
         } else {

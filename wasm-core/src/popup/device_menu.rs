@@ -99,8 +99,21 @@ pub fn supports(token: &TokenInfo, action: Action) -> bool {
     }
 }
 
+/// Actions the organisation keeps on a managed token
+/// ([`crate::protocol::Feature::admin_only`]; Unblock stays, by the
+/// helpdesk challenge).
+fn admin_only(action: Action) -> bool {
+    matches!(
+        action,
+        Action::ViewPuk | Action::PinPolicy | Action::Recycle | Action::Personalize
+    )
+}
+
 /// Why `action` cannot be used now (`None` = it can).
 fn blocked_reason(token: &TokenInfo, action: Action) -> Option<&'static str> {
+    if token.managed && admin_only(action) {
+        return Some("reason_managed");
+    }
     if !supports(token, action) {
         return Some("reason_unsupported");
     }
@@ -157,6 +170,8 @@ pub fn tile_actions(token: &TokenInfo) -> TileActions {
             Some(Text::key("tile_must_change")),
             supports(token, Action::ChangePin).then(|| item(token, Action::ChangePin)),
         )
+    } else if token.managed {
+        (Some(Text::key("tile_managed")), None)
     } else {
         (None, None)
     };
@@ -187,6 +202,7 @@ mod tests {
             applets,
             pin,
             must_change_pin: must_change,
+            managed: false,
         }
     }
 
@@ -272,6 +288,7 @@ mod tests {
             applets,
             pin: None,
             must_change_pin: false,
+            managed: false,
         };
         let t = tile_actions(&token);
         for m in &t.menu {
@@ -285,5 +302,47 @@ mod tests {
             }
         }
         assert_eq!(t.lock, None);
+    }
+
+    #[test]
+    fn a_managed_token_keeps_its_admin_actions_for_the_organisation() {
+        let applets = Applets {
+            aca: true,
+            oath_slots: 3,
+            piv: true,
+            ykoath: false,
+            fido: true,
+        };
+        let token = TokenInfo {
+            id: "M".into(),
+            // As the host sends it: the admin-only features withheld.
+            features: applets
+                .features()
+                .into_iter()
+                .filter(|f| !f.admin_only())
+                .collect(),
+            applets,
+            pin: Some(PinStatus::Locked {
+                tries_left: Some(6),
+            }),
+            must_change_pin: false,
+            managed: true,
+        };
+        let t = tile_actions(&token);
+        assert_eq!(t.notice, Some(Text::key("tile_managed")));
+        for m in &t.menu {
+            let theirs = admin_only(m.action);
+            assert_eq!(m.enabled, !theirs, "{:?}", m.action);
+            assert_eq!(
+                m.reason,
+                theirs.then(|| Text::key("reason_managed")),
+                "{:?}",
+                m.action
+            );
+        }
+        assert!(
+            allowed(&token, Action::Unblock),
+            "by the helpdesk challenge"
+        );
     }
 }

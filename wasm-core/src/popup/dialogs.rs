@@ -347,6 +347,7 @@ pub(crate) mod tests {
                 applets,
                 pin: Some(pin),
                 must_change_pin: false,
+                managed: false,
             },
         )
     }

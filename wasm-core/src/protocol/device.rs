@@ -184,4 +184,24 @@ pub enum Feature {
     Recycle,
     /// Recycle + policy + PIN + PUK.
     Personalize,
+    /// A feature this build does not know (a newer host).
+    #[serde(other)]
+    Unknown,
+}
+
+impl Feature {
+    /// Reserved to the organisation on a managed token: its PUK, admin key,
+    /// policies and life cycle belong to the card management system, so the
+    /// user unblocks through the helpdesk challenge instead.
+    pub fn admin_only(self) -> bool {
+        matches!(
+            self,
+            Feature::UnblockAdminKey
+                | Feature::UnblockPuk
+                | Feature::ViewPuk
+                | Feature::PinPolicy
+                | Feature::Recycle
+                | Feature::Personalize
+        )
+    }
 }

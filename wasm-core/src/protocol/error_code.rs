@@ -47,6 +47,8 @@ pub enum ErrorCode {
     NotSupported,
     /// Bad input in a parameter (e.g. a key that is not hex); detail `field`.
     BadInput,
+    /// The token is managed by an administrator and this action is theirs.
+    Managed,
     /// A bug in the host; the message says where.
     Internal,
     // Extension-side codes (the host never sends these).
@@ -58,6 +60,10 @@ pub enum ErrorCode {
     HostDisconnected,
     /// No answer from the host in time.
     Timeout,
+    /// A code this build does not know (sent by a newer host); the message
+    /// that came with it is shown.
+    #[serde(other)]
+    Unknown,
 }
 
 impl ErrorCode {
@@ -84,11 +90,13 @@ impl ErrorCode {
             ErrorCode::ConfirmationMismatch => "confirmation_mismatch",
             ErrorCode::NotSupported => "not_supported",
             ErrorCode::BadInput => "bad_input",
+            ErrorCode::Managed => "managed",
             ErrorCode::Internal => "internal",
             ErrorCode::HostNotFound => "host_not_found",
             ErrorCode::HostForbidden => "host_forbidden",
             ErrorCode::HostDisconnected => "host_disconnected",
             ErrorCode::Timeout => "timeout",
+            ErrorCode::Unknown => "unknown",
         }
     }
 }
@@ -120,16 +128,24 @@ mod tests {
             ErrorCode::ConfirmationMismatch,
             ErrorCode::NotSupported,
             ErrorCode::BadInput,
+            ErrorCode::Managed,
             ErrorCode::Internal,
             ErrorCode::HostNotFound,
             ErrorCode::HostForbidden,
             ErrorCode::HostDisconnected,
             ErrorCode::Timeout,
+            ErrorCode::Unknown,
         ] {
             let json = serde_json::to_string(&code).expect("serialises");
             assert_eq!(json, format!("\"{}\"", code.as_str()));
             let back: ErrorCode = serde_json::from_str(&json).expect("parses");
             assert_eq!(back, code);
         }
+    }
+
+    #[test]
+    fn a_code_from_a_newer_host_parses_as_unknown() {
+        let code: ErrorCode = serde_json::from_str("\"quantum_flux\"").expect("parses");
+        assert_eq!(code, ErrorCode::Unknown);
     }
 }

@@ -210,6 +210,10 @@ pub struct TokenInfo {
     /// The PIN policy demands a PIN change before anything else.
     #[serde(default)]
     pub must_change_pin: bool,
+    /// Managed by an administrator (host admin policy): the admin-only
+    /// features ([`Feature::admin_only`]) are withheld.
+    #[serde(default)]
+    pub managed: bool,
 }
 
 /// Applets a token answered SELECT for.

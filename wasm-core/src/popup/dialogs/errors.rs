@@ -59,6 +59,7 @@ pub fn host_error_text(e: &ErrorBody) -> Text {
         ErrorCode::WrongAdminKey => Text::key("err_wrong_admin_key"),
         ErrorCode::ConfirmationMismatch => Text::key("err_confirmation"),
         ErrorCode::NotSupported => Text::key("err_not_supported"),
+        ErrorCode::Managed => Text::key("err_managed"),
         ErrorCode::DeviceNotFound => Text::key("err_device_not_found"),
         ErrorCode::PcscUnavailable => Text::key("tokens_pcsc_down"),
         ErrorCode::TransportError => Text::with("err_transport", [detail()]),

@@ -263,14 +263,16 @@ impl Dialog for Unblock {
         if self.policy == PolicyState::Loading {
             return loading("progress_policy");
         }
-        let mut blocks = vec![para(
-            if t.pin == Some(crate::protocol::PinStatus::Blocked) {
-                "dlg_unblock_intro_blocked"
-            } else {
-                "dlg_unblock_intro"
-            },
-            Tone::Info,
-        )];
+        let intro = if t.pin == Some(crate::protocol::PinStatus::Blocked) {
+            "dlg_unblock_intro_blocked"
+        } else {
+            match self.methods.as_slice() {
+                [Method::Challenge] => "dlg_unblock_intro_helpdesk",
+                [Method::Puk] => "dlg_unblock_intro_puk",
+                _ => "dlg_unblock_intro",
+            }
+        };
+        let mut blocks = vec![para(intro, Tone::Info)];
         if self.methods.len() > 1 {
             let mut f = self.form.field(
                 "method",

@@ -181,7 +181,8 @@ fn read_loop(input: &mut impl Read, router: &Router, outbox: &Outbox) -> Session
         let response = match Request::parse(&frame) {
             Ok(request) => {
                 tracing::debug!(id = request.id, method = %request.method, "request");
-                router.dispatch(request)
+                router
+                    .dispatch_with_events(request, &|event| outbox.send(HostMessage::Event(event)))
             }
             Err(error_response) => {
                 tracing::warn!("unreadable request frame ({} bytes)", frame.len());

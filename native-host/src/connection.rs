@@ -37,6 +37,11 @@ pub trait SmartCardDevice: Send {
         &mut self,
         op: &mut dyn FnMut(&mut dyn SmartCardConnection),
     ) -> Result<(), TransportError>;
+    /// Powers the card down and up again in place (PC/SC reconnect with
+    /// `SCARD_UNPOWER_CARD`); `Ok(false)` when this device cannot.
+    fn power_cycle(&mut self) -> Result<bool, TransportError> {
+        Ok(false)
+    }
 }
 
 /// Runs `op` in one transaction on `device` and returns its result.

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod devices;
+pub mod fido;
 pub mod hello;
 pub mod pin;
 pub mod token;

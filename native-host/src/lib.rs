@@ -10,6 +10,7 @@ pub mod atr;
 pub mod backend;
 pub mod connection;
 pub mod devices;
+pub mod fido;
 pub mod framing;
 pub mod handlers;
 pub mod held;

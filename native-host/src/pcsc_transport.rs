@@ -190,4 +190,17 @@ impl SmartCardDevice for PcscDevice {
         drop(tx);
         Ok(())
     }
+
+    /// Reconnect with `SCARD_UNPOWER_CARD`: a contactless card (and its FIDO
+    /// authenticator) restarts; a USB key's CCID slot only powers the ICC.
+    fn power_cycle(&mut self) -> Result<bool, TransportError> {
+        let card = self.card.as_mut().ok_or(TransportError::Removed)?;
+        card.reconnect(
+            ShareMode::Shared,
+            Protocols::ANY,
+            pcsc::Disposition::UnpowerCard,
+        )
+        .map_err(map_err)?;
+        Ok(true)
+    }
 }

@@ -6,14 +6,14 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value;
-use tessera_core::protocol::{Call, ErrorBody, ErrorCode, Request, Response};
+use tessera_core::protocol::{fido_methods, Call, ErrorBody, ErrorCode, Event, Request, Response};
 
 use crate::admin_policy::AdminPolicy;
 use crate::backend::{Backend, Listing, PcscBackend};
 use crate::devices::DeviceCache;
 use crate::handlers;
 use crate::handlers::token::Ctx;
-use crate::handlers::{admin, pin};
+use crate::handlers::{admin, fido, pin};
 use crate::held::{HeldConnections, IDLE_RELEASE};
 use crate::policy_store::PolicyStore;
 
@@ -92,9 +92,15 @@ impl Router {
 
     /// Handles one request and returns its response.
     pub fn dispatch(&self, request: Request) -> Response {
+        self.dispatch_with_events(request, &|_| {})
+    }
+
+    /// Handles one request; events it produces on the way (`fido.reset` steps)
+    /// go to `events` before the response.
+    pub fn dispatch_with_events(&self, request: Request, events: &dyn Fn(Event)) -> Response {
         let id = request.id;
         let method = request.method.clone();
-        let outcome = catch_unwind(AssertUnwindSafe(|| self.route(request)));
+        let outcome = catch_unwind(AssertUnwindSafe(|| self.route(request, events)));
         let result = match outcome {
             Ok(result) => result,
             Err(_) => {
@@ -114,7 +120,10 @@ impl Router {
         }
     }
 
-    fn route(&self, request: Request) -> Result<Value, ErrorBody> {
+    fn route(&self, request: Request, events: &dyn Fn(Event)) -> Result<Value, ErrorBody> {
+        if request.method.starts_with("fido.") {
+            return self.route_fido(request, events);
+        }
         match Call::parse(&request.method, request.params)? {
             Call::Hello(params) => to_value(handlers::hello::hello(&params)?),
             Call::DevicesList => to_value(handlers::devices::list(&self.ctx())),
@@ -139,6 +148,45 @@ impl Router {
             Call::DevicePersonalize(p) => to_value(admin::personalize(&self.ctx(), &p)?),
         }
     }
+}
+
+impl Router {
+    /// The FIDO methods: parameters typed here (handlers/fido.rs).
+    fn route_fido(&self, request: Request, events: &dyn Fn(Event)) -> Result<Value, ErrorBody> {
+        let ctx = self.ctx();
+        let (method, params) = (request.method.as_str(), request.params);
+        match method {
+            fido_methods::INFO => to_value(fido::info(&ctx, &params_of(method, params)?)?),
+            fido_methods::PIN_SET => fido::pin_set(&ctx, &params_of(method, params)?),
+            fido_methods::PIN_CHANGE => fido::pin_change(&ctx, &params_of(method, params)?),
+            fido_methods::CREDENTIALS_LIST => {
+                to_value(fido::credentials_list(&ctx, &params_of(method, params)?)?)
+            }
+            fido_methods::CREDENTIALS_DELETE => {
+                fido::credentials_delete(&ctx, &params_of(method, params)?)
+            }
+            fido_methods::RESET => {
+                fido::reset(&ctx, &params_of(method, params)?, events, request.id)
+            }
+            other => Err(ErrorBody::new(
+                ErrorCode::UnknownMethod,
+                format!("unknown method {other:?}"),
+            )
+            .with("method", other)),
+        }
+    }
+}
+
+/// Typed params; the serde message never echoes a secret's value.
+fn params_of<T: serde::de::DeserializeOwned>(method: &str, params: Value) -> Result<T, ErrorBody> {
+    let params = if params.is_null() {
+        serde_json::json!({})
+    } else {
+        params
+    };
+    serde_json::from_value(params).map_err(|e| {
+        ErrorBody::new(ErrorCode::InvalidParams, format!("{method}: {e}")).with("method", method)
+    })
 }
 
 impl Default for Router {

@@ -123,4 +123,13 @@ impl SmartCardDevice for VirtualDevice {
         }
         Ok(())
     }
+
+    /// ICC power off and on. Over contact the virtual key's authenticator stays
+    /// powered (USB), as on a real key: FIDO reset still needs a replug.
+    fn power_cycle(&mut self) -> Result<bool, TransportError> {
+        let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+        shared.card.power_off();
+        shared.card.power_on();
+        Ok(true)
+    }
 }

@@ -46,8 +46,11 @@ impl<'scope, 'env> Workers<'scope, 'env> {
         let Some(key) =
             key.filter(|k| self.queues.contains_key(k) || self.queues.len() < MAX_QUEUES)
         else {
-            self.outbox
-                .send(HostMessage::Response(self.router.dispatch(request)));
+            let outbox = &self.outbox;
+            outbox.send(HostMessage::Response(self.router.dispatch_with_events(
+                request,
+                &|event| outbox.send(HostMessage::Event(event)),
+            )));
             return;
         };
         let (router, outbox, scope) = (self.router, &self.outbox, self.scope);
@@ -56,7 +59,10 @@ impl<'scope, 'env> Workers<'scope, 'env> {
             let outbox = outbox.clone();
             scope.spawn(move || {
                 for request in rx {
-                    outbox.send(HostMessage::Response(router.dispatch(request)));
+                    let response = router.dispatch_with_events(request, &|event| {
+                        outbox.send(HostMessage::Event(event))
+                    });
+                    outbox.send(HostMessage::Response(response));
                 }
             });
             tx
@@ -64,8 +70,11 @@ impl<'scope, 'env> Workers<'scope, 'env> {
         if let Err(returned) = queue.send(request) {
             // The worker is gone (it cannot panic: dispatch catches panics);
             // serve here rather than drop the request.
-            self.outbox
-                .send(HostMessage::Response(self.router.dispatch(returned.0)));
+            let outbox = &self.outbox;
+            outbox.send(HostMessage::Response(self.router.dispatch_with_events(
+                returned.0,
+                &|event| outbox.send(HostMessage::Event(event)),
+            )));
         }
     }
 }

@@ -19,8 +19,8 @@ pub use error_code::ErrorCode;
 pub use limits::{MAX_DRAINABLE_FRAME, MAX_INBOUND_FRAME, MAX_OUTBOUND_FRAME};
 pub use message::{ErrorBody, Event, HostMessage, Request, RequestId, Response};
 pub use methods::{
-    Applets, Call, CardInfo, DevicesList, HelloParams, HelloResult, PcscState, PcscStatus, Reader,
-    TokenInfo, TokenModel,
+    fido_methods, Applets, Call, CardInfo, DevicesList, HelloParams, HelloResult, PcscState,
+    PcscStatus, Reader, TokenInfo, TokenModel,
 };
 
 /// The protocol version this build speaks.

@@ -45,6 +45,32 @@ pub enum Call {
     DevicePersonalize(PersonalizeParams),
 }
 
+/// FIDO2 method names (docs/PROTOCOL.md "FIDO"). Their parameters are typed by
+/// the host (`tessera-host` handlers/fido.rs), so [`Call::parse`] does not know them.
+pub mod fido_methods {
+    /// `fido.info`: getInfo and the PIN state.
+    pub const INFO: &str = "fido.info";
+    /// `fido.pin.set`.
+    pub const PIN_SET: &str = "fido.pin.set";
+    /// `fido.pin.change`.
+    pub const PIN_CHANGE: &str = "fido.pin.change";
+    /// `fido.credentials.list`: discoverable credentials (needs the PIN).
+    pub const CREDENTIALS_LIST: &str = "fido.credentials.list";
+    /// `fido.credentials.delete`.
+    pub const CREDENTIALS_DELETE: &str = "fido.credentials.delete";
+    /// `fido.reset`: the replug flow; streams `fido.reset` events.
+    pub const RESET: &str = "fido.reset";
+    /// Every FIDO method.
+    pub const ALL: &[&str] = &[
+        INFO,
+        PIN_SET,
+        PIN_CHANGE,
+        CREDENTIALS_LIST,
+        CREDENTIALS_DELETE,
+        RESET,
+    ];
+}
+
 impl Call {
     /// Every method name this build knows, in the order docs/PROTOCOL.md lists them.
     pub const METHODS: &'static [&'static str] = &[

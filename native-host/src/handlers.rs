@@ -5,5 +5,6 @@ pub mod admin;
 pub mod devices;
 pub mod fido;
 pub mod hello;
+pub mod otp;
 pub mod pin;
 pub mod token;

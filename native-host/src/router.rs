@@ -6,14 +6,16 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value;
-use tessera_core::protocol::{fido_methods, Call, ErrorBody, ErrorCode, Event, Request, Response};
+use tessera_core::protocol::{
+    fido_methods, otp_methods, Call, ErrorBody, ErrorCode, Event, Request, Response,
+};
 
 use crate::admin_policy::AdminPolicy;
 use crate::backend::{Backend, Listing, PcscBackend};
 use crate::devices::DeviceCache;
 use crate::handlers;
 use crate::handlers::token::Ctx;
-use crate::handlers::{admin, fido, pin};
+use crate::handlers::{admin, fido, otp, pin};
 use crate::held::{HeldConnections, IDLE_RELEASE};
 use crate::policy_store::PolicyStore;
 
@@ -124,6 +126,9 @@ impl Router {
         if request.method.starts_with("fido.") {
             return self.route_fido(request, events);
         }
+        if request.method.starts_with("otp.") {
+            return self.route_otp(request, events);
+        }
         match Call::parse(&request.method, request.params)? {
             Call::Hello(params) => to_value(handlers::hello::hello(&params)?),
             Call::DevicesList => to_value(handlers::devices::list(&self.ctx())),
@@ -151,6 +156,30 @@ impl Router {
 }
 
 impl Router {
+    /// The OTP methods (handlers/otp.rs).
+    fn route_otp(&self, request: Request, events: &dyn Fn(Event)) -> Result<Value, ErrorBody> {
+        let ctx = self.ctx();
+        let events = otp::Events {
+            send: events,
+            id: request.id,
+        };
+        let (method, params) = (request.method.as_str(), request.params);
+        match method {
+            otp_methods::LIST => to_value(otp::list(&ctx, &params_of(method, params)?)?),
+            otp_methods::CODE => to_value(otp::code(&ctx, &params_of(method, params)?, &events)?),
+            otp_methods::ADD => to_value(otp::add(&ctx, &params_of(method, params)?, &events)?),
+            otp_methods::DELETE => {
+                otp::delete(&ctx, &params_of(method, params)?)?;
+                Ok(serde_json::json!({}))
+            }
+            other => Err(ErrorBody::new(
+                ErrorCode::UnknownMethod,
+                format!("unknown method {other:?}"),
+            )
+            .with("method", other)),
+        }
+    }
+
     /// The FIDO methods: parameters typed here (handlers/fido.rs).
     fn route_fido(&self, request: Request, events: &dyn Fn(Event)) -> Result<Value, ErrorBody> {
         let ctx = self.ctx();

@@ -47,10 +47,10 @@ impl<'scope, 'env> Workers<'scope, 'env> {
             key.filter(|k| self.queues.contains_key(k) || self.queues.len() < MAX_QUEUES)
         else {
             let outbox = &self.outbox;
-            outbox.send(HostMessage::Response(self.router.dispatch_with_events(
-                request,
-                &|event| outbox.send(HostMessage::Event(event)),
-            )));
+            outbox.send(HostMessage::Response(
+                self.router
+                    .dispatch_with_events(request, &|event| outbox.send(HostMessage::Event(event))),
+            ));
             return;
         };
         let (router, outbox, scope) = (self.router, &self.outbox, self.scope);
@@ -71,10 +71,11 @@ impl<'scope, 'env> Workers<'scope, 'env> {
             // The worker is gone (it cannot panic: dispatch catches panics);
             // serve here rather than drop the request.
             let outbox = &self.outbox;
-            outbox.send(HostMessage::Response(self.router.dispatch_with_events(
-                returned.0,
-                &|event| outbox.send(HostMessage::Event(event)),
-            )));
+            outbox.send(HostMessage::Response(
+                self.router.dispatch_with_events(returned.0, &|event| {
+                    outbox.send(HostMessage::Event(event))
+                }),
+            ));
         }
     }
 }

@@ -9,6 +9,7 @@ mod error_code;
 mod limits;
 mod message;
 mod methods;
+mod otp;
 
 pub use device::{
     DeviceParams, DevicePinParams, Feature, PairingCode, PersonalizeParams, PinChangeParams,
@@ -21,6 +22,11 @@ pub use message::{ErrorBody, Event, HostMessage, Request, RequestId, Response};
 pub use methods::{
     fido_methods, Applets, Call, CardInfo, DevicesList, HelloParams, HelloResult, PcscState,
     PcscStatus, Reader, TokenInfo, TokenModel,
+};
+pub use otp::{
+    otp_methods, NewOtpAccount, OcraChallengeFormat, OtpAccess, OtpAddParams, OtpAdded,
+    OtpAlgorithm, OtpCode, OtpCodeParams, OtpDeleteParams, OtpEntry, OtpFamily, OtpKind, OtpList,
+    OtpListParams, OtpSupport, Verification,
 };
 
 /// The protocol version this build speaks.

@@ -58,6 +58,19 @@ pub fn error(e: SessionError) -> ErrorBody {
             ErrorCode::PinPolicy,
             "the token refused the new PIN's format",
         ),
+        SessionError::TouchTimeout => ErrorBody::new(
+            ErrorCode::TouchTimeout,
+            "the key was not touched in time; try again and touch it when it blinks",
+        ),
+        SessionError::TouchRequired => {
+            ErrorBody::new(ErrorCode::TouchTimeout, "the key is waiting for a touch")
+        }
+        SessionError::NotFound => ErrorBody::new(
+            ErrorCode::BadInput,
+            "the token has no such entry (or no key in it)",
+        )
+        .with("field", "entry"),
+        SessionError::InvalidArgument(m) => ErrorBody::new(ErrorCode::BadInput, m),
         SessionError::AppletNotFound | SessionError::NotSupported => {
             ErrorBody::new(ErrorCode::NotSupported, "this token does not support that")
         }

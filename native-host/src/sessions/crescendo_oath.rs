@@ -11,7 +11,7 @@
 
 mod layout;
 
-pub use layout::{OathConfig, SlotState, ALGORITHM_SHA1, MODE_HOTP, TRUNCATION_DYNAMIC};
+pub use layout::*;
 
 use std::ops::ControlFlow;
 use std::time::Duration;

@@ -49,6 +49,16 @@ pub enum ErrorCode {
     BadInput,
     /// The token is managed by an administrator and this action is theirs.
     Managed,
+    /// Writing would replace a configured slot or an existing account; detail
+    /// `entry` (what would be lost). Send its id as `replace` to confirm.
+    WouldOverwrite,
+    /// The token has no room left (detail `capacity`).
+    Full,
+    /// The token did not get a touch in time.
+    TouchTimeout,
+    /// A code computed on the token right after writing differs from the
+    /// host's own computation: the account was removed again.
+    VerifyFailed,
     /// A bug in the host; the message says where.
     Internal,
     // Extension-side codes (the host never sends these).
@@ -91,6 +101,10 @@ impl ErrorCode {
             ErrorCode::NotSupported => "not_supported",
             ErrorCode::BadInput => "bad_input",
             ErrorCode::Managed => "managed",
+            ErrorCode::WouldOverwrite => "would_overwrite",
+            ErrorCode::Full => "full",
+            ErrorCode::TouchTimeout => "touch_timeout",
+            ErrorCode::VerifyFailed => "verify_failed",
             ErrorCode::Internal => "internal",
             ErrorCode::HostNotFound => "host_not_found",
             ErrorCode::HostForbidden => "host_forbidden",
@@ -129,6 +143,10 @@ mod tests {
             ErrorCode::NotSupported,
             ErrorCode::BadInput,
             ErrorCode::Managed,
+            ErrorCode::WouldOverwrite,
+            ErrorCode::Full,
+            ErrorCode::TouchTimeout,
+            ErrorCode::VerifyFailed,
             ErrorCode::Internal,
             ErrorCode::HostNotFound,
             ErrorCode::HostForbidden,

@@ -167,6 +167,7 @@ impl Router {
         match method {
             otp_methods::LIST => to_value(otp::list(&ctx, &params_of(method, params)?)?),
             otp_methods::CODE => to_value(otp::code(&ctx, &params_of(method, params)?, &events)?),
+            otp_methods::CODES => to_value(otp::codes(&ctx, &params_of(method, params)?)?),
             otp_methods::ADD => to_value(otp::add(&ctx, &params_of(method, params)?, &events)?),
             otp_methods::DELETE => {
                 otp::delete(&ctx, &params_of(method, params)?)?;

@@ -25,8 +25,8 @@ pub use methods::{
 };
 pub use otp::{
     otp_methods, NewOtpAccount, OcraChallengeFormat, OtpAccess, OtpAddParams, OtpAdded,
-    OtpAlgorithm, OtpCode, OtpCodeParams, OtpDeleteParams, OtpEntry, OtpFamily, OtpKind, OtpList,
-    OtpListParams, OtpSupport, Verification,
+    OtpAlgorithm, OtpCode, OtpCodeEntry, OtpCodeParams, OtpCodes, OtpCodesParams, OtpDeleteParams,
+    OtpEntry, OtpFamily, OtpKind, OtpList, OtpListParams, OtpSupport, Verification,
 };
 
 /// The protocol version this build speaks.

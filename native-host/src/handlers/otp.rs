@@ -13,8 +13,9 @@ use tessera_core::otp::ocra::ChallengeFormat;
 use tessera_core::otp::{compute, OcraSuite};
 use tessera_core::protocol::{
     otp_methods, ErrorBody, ErrorCode, Event, NewOtpAccount, OcraChallengeFormat, OtpAccess,
-    OtpAddParams, OtpAdded, OtpAlgorithm, OtpCode, OtpCodeParams, OtpDeleteParams, OtpEntry,
-    OtpFamily, OtpKind, OtpList, OtpListParams, OtpSupport, RequestId, Verification,
+    OtpAddParams, OtpAdded, OtpAlgorithm, OtpCode, OtpCodeEntry, OtpCodeParams, OtpCodes,
+    OtpCodesParams, OtpDeleteParams, OtpEntry, OtpFamily, OtpKind, OtpList, OtpListParams,
+    OtpSupport, RequestId, Verification,
 };
 use tessera_core::secret::Secret;
 use zeroize::Zeroizing;
@@ -27,7 +28,8 @@ use crate::sessions::crescendo_oath::{
 };
 use crate::sessions::touch::{PollPolicy, TouchWait};
 use crate::sessions::ykoath::{
-    time_challenge, CredentialData, CredentialId, HashAlgorithm, OathType, YkOathSession,
+    time_challenge, CalculatedResult, CredentialData, CredentialId, HashAlgorithm, OathType,
+    YkOathSession,
 };
 use crate::sessions::SessionError;
 
@@ -392,6 +394,89 @@ pub fn code(ctx: &Ctx, p: &OtpCodeParams, events: &Events) -> Result<OtpCode, Er
                 Ok((code.value, Some(kind), Some(period)))
             })?;
             Ok(result(code, kind, period, time))
+        }
+    }
+}
+
+/// `otp.codes`: every TOTP code the token gives without a touch, in as few
+/// APDUs as the applet allows (YKOATH: one CALCULATE ALL, plus one CALCULATE
+/// per account whose period is not 30 s; Crescendo: one TOTP AUTHENTICATE per
+/// slot whose access needs no touch). HOTP and OCRA are listed without code.
+pub fn codes(ctx: &Ctx, p: &OtpCodesParams) -> Result<OtpCodes, ErrorBody> {
+    let found = ctx.find(&p.device)?;
+    let time = p.time.unwrap_or_else(now);
+    let valid_until = |period: u32| (time / u64::from(period) + 1) * u64::from(period);
+    match family(&found)? {
+        OtpFamily::Ykoath => {
+            let codes = ctx.run(&found, |c| {
+                let mut s = yk_open(c, p.pin.as_ref())?;
+                let all = s.calculate_all(&time_challenge(time, 30)?)?;
+                let mut out = Vec::with_capacity(all.len());
+                for e in all {
+                    let entry = String::from_utf8_lossy(&e.id).into_owned();
+                    let totp_period = CredentialId::parse(&e.id, OathType::Totp).period;
+                    let mut item = OtpCodeEntry {
+                        entry,
+                        kind: Some(OtpKind::Totp),
+                        code: None,
+                        valid_until: None,
+                        touch: false,
+                    };
+                    match e.result {
+                        CalculatedResult::Code(code) if totp_period == 30 => {
+                            item.code = Some(Secret::new(code.value));
+                            item.valid_until = Some(valid_until(30));
+                        }
+                        // Another period: CALCULATE ALL used the 30 s challenge.
+                        CalculatedResult::Code(_) | CalculatedResult::Full { .. } => {
+                            let code = s.calculate(&e.id, &time_challenge(time, totp_period)?)?;
+                            item.code = Some(Secret::new(code.value));
+                            item.valid_until = Some(valid_until(totp_period));
+                        }
+                        CalculatedResult::Hotp { .. } => item.kind = Some(OtpKind::Hotp),
+                        CalculatedResult::Touch { .. } => item.touch = true,
+                    }
+                    out.push(item);
+                }
+                Ok(out)
+            })?;
+            Ok(OtpCodes { codes })
+        }
+        OtpFamily::Crescendo => {
+            let time32 = u32::try_from(time).map_err(|_| bad("time", "time out of range"))?;
+            let codes = ctx.run(&found, |c| {
+                verify_if(c, p.pin.as_ref())?;
+                let mut out = vec![];
+                for slot in OathSlot::ALL {
+                    let mut s = CrescendoOathSession::open(c, slot)?;
+                    let entry = crescendo_entry(slot, s.state());
+                    let mut item = OtpCodeEntry {
+                        entry: entry.id.clone(),
+                        kind: entry.kind,
+                        code: None,
+                        valid_until: None,
+                        touch: entry.touch,
+                    };
+                    let computable = entry.configured
+                        && entry.kind == Some(OtpKind::Totp)
+                        && !entry.touch
+                        && entry.access != Some(OtpAccess::Never);
+                    if computable {
+                        // A slot whose PIN is not verified is listed without code.
+                        match s.authenticate(&OtpRequest::totp(time32)) {
+                            Ok(code) => {
+                                item.code = Some(Secret::new(code));
+                                item.valid_until = entry.period.map(valid_until);
+                            }
+                            Err(SessionError::SecurityNotSatisfied) => {}
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    out.push(item);
+                }
+                Ok(out)
+            })?;
+            Ok(OtpCodes { codes })
         }
     }
 }

@@ -17,6 +17,8 @@ pub mod otp_methods {
     pub const ADD: &str = "otp.add";
     /// `otp.delete`: remove an account (typed confirmation).
     pub const DELETE: &str = "otp.delete";
+    /// `otp.codes`: every code the token computes without a touch, at once.
+    pub const CODES: &str = "otp.codes";
     /// Event while the token waits for a touch: `{entry, remaining_ms}`.
     pub const TOUCH_EVENT: &str = "otp.touch";
 }
@@ -123,6 +125,47 @@ pub struct OtpListParams {
     /// The YKOATH password, when the applet is protected.
     #[serde(default)]
     pub pin: Option<Secret>,
+}
+
+/// `otp.codes` params.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtpCodesParams {
+    /// Device id or reader name.
+    pub device: String,
+    /// The PIN (Crescendo ACA, for slots whose access is `pin`) or the OATH
+    /// password (YKOATH).
+    #[serde(default)]
+    pub pin: Option<Secret>,
+    /// Unix time to use instead of the host's clock (tests).
+    #[serde(default)]
+    pub time: Option<u64>,
+}
+
+/// One entry of `otp.codes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OtpCodeEntry {
+    /// [`OtpEntry::id`].
+    pub entry: String,
+    /// Kind, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<OtpKind>,
+    /// The code, for TOTP entries that need no touch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<Secret>,
+    /// TOTP: Unix time the code stops being valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<u64>,
+    /// Not computed because it needs a touch (ask with `otp.code`).
+    pub touch: bool,
+}
+
+/// `otp.codes` result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OtpCodes {
+    /// Per entry; HOTP and OCRA entries are listed without a code (computing
+    /// would move their counter or needs a challenge).
+    pub codes: Vec<OtpCodeEntry>,
 }
 
 /// `otp.code` params.
@@ -266,4 +309,28 @@ pub struct OtpDeleteParams {
     /// PIN (Crescendo) or OATH password (YKOATH).
     #[serde(default)]
     pub pin: Option<Secret>,
+}
+
+impl NewOtpAccount {
+    /// The protocol form of a parsed account (otpauth URI, Google export, or
+    /// the manual form): the secret as hex, still a [`Secret`].
+    pub fn from_account(
+        a: &crate::otp::Account,
+        access: Option<OtpAccess>,
+        touch: bool,
+    ) -> NewOtpAccount {
+        NewOtpAccount {
+            kind: a.kind,
+            algorithm: a.algorithm,
+            digits: a.digits,
+            period: (a.kind == OtpKind::Totp).then_some(a.period),
+            counter: (a.kind != OtpKind::Totp).then_some(a.counter),
+            ocra_suite: a.ocra_suite.as_ref().map(ToString::to_string),
+            issuer: a.issuer.clone(),
+            name: a.name.clone(),
+            secret: Secret::new(data_encoding::HEXUPPER.encode(a.secret.expose())),
+            access,
+            touch,
+        }
+    }
 }

@@ -60,6 +60,11 @@ enum Command {
     Devices(crate::device_cli::TokenOpts),
     #[command(flatten)]
     Token(crate::device_cli::TokenCommand),
+    /// One-time passwords on the key: list, codes, code, add, delete.
+    Otp {
+        #[command(subcommand)]
+        command: crate::otp_cli::OtpCmd,
+    },
     /// Run the built-in virtual token as a card in pcscd's vpcd reader.
     VirtualCard(crate::virtual_card::RunArgs),
     /// Control a running virtual card (press the button, unplug, replug, …).
@@ -137,6 +142,7 @@ pub fn run() -> ExitCode {
         Command::Uninstall { system } => cmd_uninstall(scope(system)),
         Command::Devices(opts) => return crate::device_cli::run_devices(opts),
         Command::Token(command) => return crate::device_cli::run(command),
+        Command::Otp { command } => return crate::otp_cli::run(command),
         Command::Apdu { reader, apdus } => cmd_apdu(&reader, &apdus),
         Command::VirtualCard(args) => crate::virtual_card::run(&args),
         Command::VirtualCardCtl(args) => crate::virtual_card::ctl(&args),

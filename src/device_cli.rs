@@ -7,9 +7,9 @@
 //! handlers the browser uses), over PC/SC or, with `--virtual`, the in-process
 //! virtual token. Secrets are prompted for (see [`prompt`]), never taken from argv.
 
-mod host;
-mod prompt;
-mod text;
+pub(crate) mod host;
+pub(crate) mod prompt;
+pub(crate) mod text;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,10 +45,10 @@ pub struct TokenOpts {
     /// The token: its device id (see `tessera device list`) or its reader name.
     /// Default: the only token connected.
     #[arg(long, value_name = "ID|READER")]
-    device: Option<String>,
+    pub(crate) device: Option<String>,
     /// Print the protocol result (or error) as JSON on stdout.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
     /// Use an in-process virtual token instead of the smart-card service
     /// (profile crescendo-key by default, or ykoath).
     #[arg(
@@ -382,12 +382,12 @@ pub fn run_devices(mut opts: TokenOpts) -> ExitCode {
 }
 
 /// Prints to stdout; a closed stdout (`| head`) is not an error worth a panic.
-fn say(line: &str) {
+pub(crate) fn say(line: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
 
-fn print_json(value: &impl Serialize) {
+pub(crate) fn print_json(value: &impl Serialize) {
     match serde_json::to_string_pretty(value) {
         Ok(s) => say(&s),
         Err(e) => eprintln!("tessera: cannot print JSON: {e}"),

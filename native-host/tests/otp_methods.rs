@@ -339,12 +339,24 @@ fn all_codes_at_once_ykoath_with_periods_and_hotp() {
     let mut h = Host::new(Profile::YkOath, ButtonMode::Never);
     let d = h.device();
     let add = |h: &mut Host, account: Value| {
-        h.call("otp.add", json!({"device": d, "account": account, "time": 59}))
-            .expect("added")
+        h.call(
+            "otp.add",
+            json!({"device": d, "account": account, "time": 59}),
+        )
+        .expect("added")
     };
-    add(&mut h, json!({"kind": "totp", "algorithm": "sha1", "digits": 8, "period": 30, "issuer": "A", "name": "thirty", "secret": RFC_KEY}));
-    add(&mut h, json!({"kind": "totp", "algorithm": "sha1", "digits": 8, "period": 60, "issuer": "B", "name": "sixty", "secret": RFC_KEY}));
-    add(&mut h, json!({"kind": "hotp", "algorithm": "sha1", "digits": 6, "name": "counter", "secret": RFC_KEY}));
+    add(
+        &mut h,
+        json!({"kind": "totp", "algorithm": "sha1", "digits": 8, "period": 30, "issuer": "A", "name": "thirty", "secret": RFC_KEY}),
+    );
+    add(
+        &mut h,
+        json!({"kind": "totp", "algorithm": "sha1", "digits": 8, "period": 60, "issuer": "B", "name": "sixty", "secret": RFC_KEY}),
+    );
+    add(
+        &mut h,
+        json!({"kind": "hotp", "algorithm": "sha1", "digits": 6, "name": "counter", "secret": RFC_KEY}),
+    );
     let codes = h
         .call("otp.codes", json!({"device": d, "time": 59}))
         .expect("codes");
@@ -363,7 +375,10 @@ fn all_codes_at_once_ykoath_with_periods_and_hotp() {
     assert_eq!(by("60/B:sixty")["code"], "84755224");
     assert_eq!(by("60/B:sixty")["valid_until"], 60);
     assert_eq!(by("counter")["kind"], "hotp");
-    assert!(by("counter").get("code").is_none(), "HOTP counters are not moved");
+    assert!(
+        by("counter").get("code").is_none(),
+        "HOTP counters are not moved"
+    );
 }
 
 #[test]
@@ -371,16 +386,23 @@ fn all_codes_crescendo_computes_only_touch_free_totp_slots() {
     let (mut h, d) = crescendo();
     let mut always = totp("Open");
     always["access"] = json!("always");
-    h.call("otp.add", json!({"device": d, "slot": 2, "account": always, "pin": PIN, "time": HID_TIME}))
-        .expect("added");
-    h.call("otp.add", json!({"device": d, "slot": 3, "account": totp("Touchy"), "time": HID_TIME}))
-        .expect("added");
+    h.call(
+        "otp.add",
+        json!({"device": d, "slot": 2, "account": always, "pin": PIN, "time": HID_TIME}),
+    )
+    .expect("added");
+    h.call(
+        "otp.add",
+        json!({"device": d, "slot": 3, "account": totp("Touchy"), "time": HID_TIME}),
+    )
+    .expect("added");
     let codes = h
         .call("otp.codes", json!({"device": d, "time": HID_TIME}))
         .expect("codes");
     let list = codes["codes"].as_array().expect("codes");
-    assert_eq!(list.len(), 3);
-    assert_eq!(list[1]["code"], "340909");
-    assert_eq!(list[2]["touch"], true);
-    assert!(list[2].get("code").is_none());
+    assert_eq!(list.len(), 2, "the empty slot 1 is not listed");
+    assert_eq!(list[0]["entry"], "slot-2");
+    assert_eq!(list[0]["code"], "340909");
+    assert_eq!(list[1]["touch"], true);
+    assert!(list[1].get("code").is_none());
 }

@@ -450,6 +450,9 @@ pub fn codes(ctx: &Ctx, p: &OtpCodesParams) -> Result<OtpCodes, ErrorBody> {
                 for slot in OathSlot::ALL {
                     let mut s = CrescendoOathSession::open(c, slot)?;
                     let entry = crescendo_entry(slot, s.state());
+                    if !entry.configured {
+                        continue;
+                    }
                     let mut item = OtpCodeEntry {
                         entry: entry.id.clone(),
                         kind: entry.kind,
@@ -457,8 +460,7 @@ pub fn codes(ctx: &Ctx, p: &OtpCodesParams) -> Result<OtpCodes, ErrorBody> {
                         valid_until: None,
                         touch: entry.touch,
                     };
-                    let computable = entry.configured
-                        && entry.kind == Some(OtpKind::Totp)
+                    let computable = entry.kind == Some(OtpKind::Totp)
                         && !entry.touch
                         && entry.access != Some(OtpAccess::Never);
                     if computable {

@@ -312,6 +312,11 @@ pub struct OtpDeleteParams {
 }
 
 impl NewOtpAccount {
+    /// A decoded secret as the protocol carries it (hex, in a [`Secret`]).
+    pub fn hex_secret(secret: &crate::otp::OtpSecret) -> Secret {
+        Secret::new(data_encoding::HEXUPPER.encode(secret.expose()))
+    }
+
     /// The protocol form of a parsed account (otpauth URI, Google export, or
     /// the manual form): the secret as hex, still a [`Secret`].
     pub fn from_account(
@@ -328,7 +333,7 @@ impl NewOtpAccount {
             ocra_suite: a.ocra_suite.as_ref().map(ToString::to_string),
             issuer: a.issuer.clone(),
             name: a.name.clone(),
-            secret: Secret::new(data_encoding::HEXUPPER.encode(a.secret.expose())),
+            secret: NewOtpAccount::hex_secret(&a.secret),
             access,
             touch,
         }

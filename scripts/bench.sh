@@ -11,3 +11,4 @@ echo "popup wasm: $(stat -c %s "$wasm") bytes raw, $(gzip -9c "$wasm" | wc -c) b
 node benches/host-hello.mjs
 node benches/popup-hello.mjs
 cargo bench --locked --bench apdu_roundtrip
+benches/otp-codes.sh

@@ -7,6 +7,7 @@
 //! The [`bindings`] module, present only on wasm32, is glue and nothing else.
 
 pub mod browser;
+pub mod fill;
 pub mod identity;
 pub mod otp;
 pub mod pin_policy;

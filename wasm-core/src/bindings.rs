@@ -35,3 +35,13 @@ impl PopupCore {
 pub fn protocol_version() -> u32 {
     crate::protocol::PROTOCOL_VERSION
 }
+
+/// Where a code of `digits` characters goes: `fillPlan(JSON.stringify(fields), 6)`
+/// → a [`crate::fill::Plan`] as JSON (see `extension/fill.js`).
+#[wasm_bindgen(js_name = fillPlan)]
+pub fn fill_plan(fields_json: &str, digits: usize) -> Result<String, JsError> {
+    let fields: Vec<crate::fill::Field> =
+        serde_json::from_str(fields_json).map_err(|e| JsError::new(&e.to_string()))?;
+    serde_json::to_string(&crate::fill::plan(&fields, digits))
+        .map_err(|e| JsError::new(&e.to_string()))
+}

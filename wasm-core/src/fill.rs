@@ -97,12 +97,15 @@ fn excluded(f: &Field) -> bool {
                 | "range"
                 | "color"
         )
-        || f.autocomplete.to_ascii_lowercase().split_whitespace().any(|t| {
-            matches!(
-                t,
-                "username" | "current-password" | "new-password" | "email" | "off-search"
-            )
-        })
+        || f.autocomplete
+            .to_ascii_lowercase()
+            .split_whitespace()
+            .any(|t| {
+                matches!(
+                    t,
+                    "username" | "current-password" | "new-password" | "email" | "off-search"
+                )
+            })
         || words::any(&text(f), words::NEGATIVE)
 }
 
@@ -121,8 +124,7 @@ pub fn score(f: &Field) -> u32 {
         return 0;
     }
     let mut s = 0;
-    if f
-        .autocomplete
+    if f.autocomplete
         .to_ascii_lowercase()
         .split_whitespace()
         .any(|t| t == "one-time-code")
@@ -135,7 +137,10 @@ pub fn score(f: &Field) -> u32 {
     } else if words::any(&words, words::WEAK) {
         s += 15;
     }
-    if matches!(f.inputmode.to_ascii_lowercase().as_str(), "numeric" | "decimal") {
+    if matches!(
+        f.inputmode.to_ascii_lowercase().as_str(),
+        "numeric" | "decimal"
+    ) {
         s += 10;
     }
     if matches!(f.kind.to_ascii_lowercase().as_str(), "tel" | "number") {

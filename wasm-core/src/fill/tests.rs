@@ -111,7 +111,13 @@ fn six_boxes_in_a_row_are_split_in_visual_order() {
                 f.max_length = Some(1);
                 f.inputmode = "numeric".into();
                 // Document order differs from visual order for two boxes.
-                f.x = if i == 2 { 500 } else if i == 5 { 100 } else { 200 + i as i32 * 10 };
+                f.x = if i == 2 {
+                    500
+                } else if i == 5 {
+                    100
+                } else {
+                    200 + i as i32 * 10
+                };
                 f.y = 300;
                 f.group = 1;
             })
@@ -139,7 +145,11 @@ fn split_boxes_must_match_the_code_length() {
             })
         })
         .collect();
-    assert_eq!(plan(&fields, 8), Plan::Nothing, "8 digits do not go into 6 boxes");
+    assert_eq!(
+        plan(&fields, 8),
+        Plan::Nothing,
+        "8 digits do not go into 6 boxes"
+    );
 }
 
 #[test]

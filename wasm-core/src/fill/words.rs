@@ -71,7 +71,16 @@ pub const STRONG: &[&str] = &[
 
 /// Hint at a code; enough only with numeric input and a 6–8 maxlength.
 pub const WEAK: &[&str] = &[
-    "code", "token", "código", "codigo", "codice", "kod", "код", "コード", "번호", "digits",
+    "code",
+    "token",
+    "código",
+    "codigo",
+    "codice",
+    "kod",
+    "код",
+    "コード",
+    "번호",
+    "digits",
 ];
 
 /// Rule a field out: other codes and other data a login page asks for.

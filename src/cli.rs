@@ -60,6 +60,9 @@ enum Command {
     Devices(crate::device_cli::TokenOpts),
     #[command(flatten)]
     Token(crate::device_cli::TokenCommand),
+    /// Check what keeps a key from working (service, tokens, FIDO, HID
+    /// permissions, browser registration), with the fix for each.
+    Doctor(crate::doctor::DoctorArgs),
     /// One-time passwords on the key: list, codes, code, add, delete.
     Otp {
         #[command(subcommand)]
@@ -143,6 +146,7 @@ pub fn run() -> ExitCode {
         Command::Devices(opts) => return crate::device_cli::run_devices(opts),
         Command::Token(command) => return crate::device_cli::run(command),
         Command::Otp { command } => return crate::otp_cli::run(command),
+        Command::Doctor(args) => return crate::doctor::run(args),
         Command::Apdu { reader, apdus } => cmd_apdu(&reader, &apdus),
         Command::VirtualCard(args) => crate::virtual_card::run(&args),
         Command::VirtualCardCtl(args) => crate::virtual_card::ctl(&args),

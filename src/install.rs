@@ -2,7 +2,7 @@
 //! host binary, write the host manifest where each browser looks, and record every
 //! path created in a receipt so uninstall reverses it exactly.
 
-mod locations;
+pub mod locations;
 mod receipt;
 #[cfg(windows)]
 mod registry;
@@ -234,6 +234,13 @@ fn install_files(
         t.write(&binary, &bytes)?;
         set_executable(&real_binary)?;
     }
+
+    // The udev rule `tessera doctor` points to when FIDO HID access is denied.
+    #[cfg(target_os = "linux")]
+    t.write(
+        &root.join("70-tessera-fido.rules"),
+        include_bytes!("../manifests/70-tessera-fido.rules"),
+    )?;
 
     let mut extensions = vec![];
     for firefox in [false, true] {

@@ -4,6 +4,7 @@
 
 mod cli;
 mod device_cli;
+mod doctor;
 mod embedded;
 mod host_mode;
 mod install;

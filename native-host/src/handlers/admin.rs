@@ -70,6 +70,7 @@ pub fn puk_show(ctx: &Ctx, p: &DevicePinParams) -> Result<PukResult, ErrorBody> 
     })?;
     Ok(PukResult {
         puk: Secret::new(String::from_utf8_lossy(puk.as_bytes())),
+        fido_pin_error: None,
     })
 }
 
@@ -209,9 +210,20 @@ pub fn personalize(ctx: &Ctx, p: &PersonalizeParams) -> Result<PukResult, ErrorB
         PivSession::open(c)?.store_puk(&puk_pin)
     })?;
     tracing::info!(device = %found.info.id, fido_shared = policy.policy.fido_shared, "device personalised");
+    // The PUK is stored: whatever happens to the FIDO side, it must be shown.
+    let fido_pin_error = (policy.policy.fido_shared && found.info.applets.fido)
+        .then(|| {
+            crate::handlers::fido::follow_shared_pin(ctx, &found.info.id, &current, &p.new_pin)
+                .err()
+                .map(|e| e.message)
+        })
+        .flatten();
     // Under a force-change policy the user picks their own PIN at first use.
     let _ = ctx
         .policies
         .set_must_change(&found.info.id, policy.policy.force_change);
-    Ok(PukResult { puk })
+    Ok(PukResult {
+        puk,
+        fido_pin_error,
+    })
 }

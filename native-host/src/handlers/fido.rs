@@ -427,3 +427,31 @@ pub fn reset(
     tracing::info!(?outcome, "fido.reset");
     Ok(json!({ "outcome": outcome }))
 }
+
+/// The FIDO side of a shared PIN (PIN policy `fido_shared`, set during
+/// Personalize): after the smart-card PIN went from `old` to `new`, the FIDO
+/// PIN follows — changePIN (CTAP 2.1 §6.5.5.6), or setPIN (§6.5.5.5) when the
+/// key has none yet. The smart-card change stands whatever happens here.
+pub fn follow_shared_pin(
+    ctx: &Ctx,
+    device: &str,
+    old: &Secret,
+    new: &Secret,
+) -> Result<(), ErrorBody> {
+    with_ctap(ctx, device, |c| match c.info().pin() {
+        crate::fido::info::PinSupport::Set => c.change_pin(old.expose(), new.expose()),
+        crate::fido::info::PinSupport::NotSet => c.set_pin(new.expose()),
+        crate::fido::info::PinSupport::Unsupported => Ok(()),
+    })
+    .map_err(|e| {
+        ErrorBody::new(
+            e.code,
+            format!(
+                "the smart-card PIN was changed, but the FIDO PIN (shared by policy) was not: {}. \
+                 Change the FIDO PIN to the same value under FIDO → PIN",
+                e.message
+            ),
+        )
+        .with("smart_card_pin_changed", true)
+    })
+}

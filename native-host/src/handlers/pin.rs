@@ -115,6 +115,10 @@ pub fn change(ctx: &Ctx, p: &PinChangeParams) -> Result<PinStatus, ErrorBody> {
     })?;
     tracing::info!(device = %found.info.id, "PIN changed");
     let _ = ctx.policies.set_must_change(&found.info.id, false);
+    if found.info.applets.fido && ctx.policy(&found).is_ok_and(|(_, p)| p.fido_shared) {
+        crate::handlers::fido::follow_shared_pin(ctx, &found.info.id, &p.old, &p.new)?;
+        tracing::info!(device = %found.info.id, "shared FIDO PIN follows");
+    }
     Ok(s)
 }
 

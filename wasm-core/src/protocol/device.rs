@@ -151,6 +151,10 @@ pub struct UnblockChallenge {
 pub struct PukResult {
     /// The PUK.
     pub puk: Secret,
+    /// Personalize with a shared FIDO PIN: why the FIDO PIN could not follow
+    /// (the rest of the personalisation stands and the PUK is still shown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fido_pin_error: Option<String>,
 }
 
 /// `pairing_code.get` result.

@@ -60,6 +60,11 @@ enum Command {
     Devices(crate::device_cli::TokenOpts),
     #[command(flatten)]
     Token(crate::device_cli::TokenCommand),
+    /// FIDO2 (passkeys): info, PIN, credentials, reset.
+    Fido {
+        #[command(subcommand)]
+        command: crate::fido_cli::FidoCmd,
+    },
     /// Run the built-in virtual token as a card in pcscd's vpcd reader.
     VirtualCard(crate::virtual_card::RunArgs),
     /// Control a running virtual card (press the button, unplug, replug, …).
@@ -137,6 +142,7 @@ pub fn run() -> ExitCode {
         Command::Uninstall { system } => cmd_uninstall(scope(system)),
         Command::Devices(opts) => return crate::device_cli::run_devices(opts),
         Command::Token(command) => return crate::device_cli::run(command),
+        Command::Fido { command } => return crate::fido_cli::run(command),
         Command::Apdu { reader, apdus } => cmd_apdu(&reader, &apdus),
         Command::VirtualCard(args) => crate::virtual_card::run(&args),
         Command::VirtualCardCtl(args) => crate::virtual_card::ctl(&args),
@@ -152,7 +158,8 @@ pub fn run() -> ExitCode {
 
 /// Verbs that take secrets through prompts: an unexpected argument to them may be
 /// a PIN typed on the command line, so it is not echoed back.
-const SECRET_VERBS: [&str; 7] = [
+const SECRET_VERBS: [&str; 8] = [
+    "fido",
     "pin",
     "puk",
     "pairing-code",

@@ -7,9 +7,9 @@
 //! handlers the browser uses), over PC/SC or, with `--virtual`, the in-process
 //! virtual token. Secrets are prompted for (see [`prompt`]), never taken from argv.
 
-mod host;
-mod prompt;
-mod text;
+pub(crate) mod host;
+pub(crate) mod prompt;
+pub(crate) mod text;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -63,6 +63,18 @@ pub struct TokenOpts {
     /// The virtual token's state file (default: <data dir>/tessera/virtual-<profile>.json).
     #[arg(long, value_name = "FILE", requires = "virtual_profile")]
     virtual_state: Option<PathBuf>,
+}
+
+impl TokenOpts {
+    /// `--device`.
+    pub(crate) fn device(&self) -> Option<&str> {
+        self.device.as_deref()
+    }
+
+    /// `--json`.
+    pub(crate) fn json(&self) -> bool {
+        self.json
+    }
 }
 
 impl ProfileArg {

@@ -5,6 +5,7 @@
 mod cli;
 mod device_cli;
 mod embedded;
+mod fido_cli;
 mod host_mode;
 mod install;
 mod virtual_card;

@@ -160,7 +160,7 @@ impl SharedSecret {
 
     /// encrypt(key, plaintext); the plaintext must be a multiple of 16 bytes.
     pub fn encrypt(&self, plaintext: &[u8]) -> CtapResult<Vec<u8>> {
-        if plaintext.len() % 16 != 0 {
+        if !plaintext.len().is_multiple_of(16) {
             return Err(CtapError::InvalidInput(
                 "plaintext not a multiple of 16".into(),
             ));
@@ -192,7 +192,7 @@ impl SharedSecret {
                 (*iv, body)
             }
         };
-        if body.len() % 16 != 0 {
+        if !body.len().is_multiple_of(16) {
             return Err(CtapError::malformed("ciphertext not a multiple of 16"));
         }
         let dec = Aes256CbcDec::new_from_slices(self.aes_key(), &iv)

@@ -75,6 +75,11 @@ impl TokenOpts {
     pub(crate) fn json(&self) -> bool {
         self.json
     }
+
+    /// `--virtual`.
+    pub(crate) fn is_virtual(&self) -> bool {
+        self.virtual_profile.is_some()
+    }
 }
 
 impl ProfileArg {

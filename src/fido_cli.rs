@@ -209,10 +209,19 @@ fn execute(command: &FidoCmd) -> Result<Done, Failure> {
     }
 }
 
-/// `--device` as given for HID keys; else the PC/SC token's id (or the only one).
+/// `--device` as given for HID keys; else the PC/SC token's id (or the only
+/// one); with neither a `--device` nor a PC/SC token, the only FIDO HID key
+/// (a key without a CCID interface).
 fn device(h: &mut Host, opts: &TokenOpts) -> Result<String, Failure> {
     match opts.device() {
         Some(d) if d.starts_with("hid:") => Ok(d.to_owned()),
+        None if !opts.is_virtual() => match h.target(None) {
+            Ok(t) => Ok(t.info.id),
+            Err(e) => match tessera_host::fido::hid_transport::list().as_deref() {
+                Ok([only]) => Ok(format!("hid:{}", only.path)),
+                _ => Err(e),
+            },
+        },
         wanted => Ok(h.target(wanted)?.info.id),
     }
 }

@@ -18,6 +18,14 @@ cargo clippy -p tessera-core --target wasm32-unknown-unknown --locked -- -D warn
 step "Rust tests (unit, host protocol over pipes, install/uninstall)"
 cargo test --workspace --locked
 
+if [[ "${TESSERA_FUZZ_SECONDS:-0}" -gt 0 ]]; then
+  step "Fuzz smoke: ${TESSERA_FUZZ_SECONDS} s per target (native-host/fuzz)"
+  command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
+  (cd native-host && for t in ctaphid_framing ctap_responses; do
+    RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" -- -max_total_time="$TESSERA_FUZZ_SECONDS"
+  done)
+fi
+
 step "End-to-end tests in Chromium (artifacts in test-artifacts/)"
 export TESSERA_BIN="$PWD/target/debug/tessera"
 rm -f test-artifacts/host.log test-artifacts/learned-secrets.txt

@@ -68,6 +68,11 @@ enum Command {
         #[command(subcommand)]
         command: crate::otp_cli::OtpCmd,
     },
+    /// FIDO2 (passkeys): info, PIN, credentials, reset.
+    Fido {
+        #[command(subcommand)]
+        command: crate::fido_cli::FidoCmd,
+    },
     /// Run the built-in virtual token as a card in pcscd's vpcd reader.
     VirtualCard(crate::virtual_card::RunArgs),
     /// Control a running virtual card (press the button, unplug, replug, …).
@@ -147,6 +152,7 @@ pub fn run() -> ExitCode {
         Command::Token(command) => return crate::device_cli::run(command),
         Command::Otp { command } => return crate::otp_cli::run(command),
         Command::Doctor(args) => return crate::doctor::run(args),
+        Command::Fido { command } => return crate::fido_cli::run(command),
         Command::Apdu { reader, apdus } => cmd_apdu(&reader, &apdus),
         Command::VirtualCard(args) => crate::virtual_card::run(&args),
         Command::VirtualCardCtl(args) => crate::virtual_card::ctl(&args),
@@ -162,7 +168,8 @@ pub fn run() -> ExitCode {
 
 /// Verbs that take secrets through prompts: an unexpected argument to them may be
 /// a PIN typed on the command line, so it is not echoed back.
-const SECRET_VERBS: [&str; 7] = [
+const SECRET_VERBS: [&str; 8] = [
+    "fido",
     "pin",
     "puk",
     "pairing-code",

@@ -65,6 +65,23 @@ pub struct TokenOpts {
     virtual_state: Option<PathBuf>,
 }
 
+impl TokenOpts {
+    /// `--device`.
+    pub(crate) fn device(&self) -> Option<&str> {
+        self.device.as_deref()
+    }
+
+    /// `--json`.
+    pub(crate) fn json(&self) -> bool {
+        self.json
+    }
+
+    /// `--virtual`.
+    pub(crate) fn is_virtual(&self) -> bool {
+        self.virtual_profile.is_some()
+    }
+}
+
 impl ProfileArg {
     /// The profile's name, as the virtual token knows it.
     fn name(&self) -> &'static str {

@@ -6,6 +6,7 @@ mod cli;
 mod device_cli;
 mod doctor;
 mod embedded;
+mod fido_cli;
 mod host_mode;
 mod install;
 mod otp_cli;

@@ -129,6 +129,14 @@ impl<'c> Ctap2<'c> {
         if self.info.u2f_only {
             return Err(CtapError::Unsupported("CTAP2 (a U2F-only key)".into()));
         }
+        // maxMsgSize (§6.4, default 1024) bounds command byte ‖ CBOR.
+        let limit = self.info.max_msg_size.unwrap_or(1024);
+        let len = 1 + params.map_or(0, |p| cbor::encode(p).len());
+        if u64::try_from(len).unwrap_or(u64::MAX) > limit {
+            return Err(CtapError::InvalidInput(format!(
+                "a {len}-byte request exceeds the key's maxMsgSize of {limit}"
+            )));
+        }
         call(self.conn.as_mut(), command, params, keepalive)
     }
 
@@ -179,4 +187,86 @@ pub fn get_info(conn: &mut dyn FidoConnection) -> CtapResult<Info> {
         return Err(CtapError::Status(code));
     }
     Info::parse(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Answers getInfo with a fixed byte string and CTAP1 VERSION with `U2F_V2`.
+    struct Fake {
+        get_info: Vec<u8>,
+        sent: Vec<Vec<u8>>,
+    }
+
+    impl FidoConnection for Fake {
+        fn transport(&self) -> Transport {
+            Transport::SmartCard
+        }
+        fn cbor(&mut self, request: &[u8], _k: &mut dyn Keepalive) -> CtapResult<Vec<u8>> {
+            self.sent.push(request.to_vec());
+            Ok(self.get_info.clone())
+        }
+        fn ctap1(&mut self, _apdu: &[u8]) -> CtapResult<Vec<u8>> {
+            Ok(b"U2F_V2\x90\x00".to_vec())
+        }
+    }
+
+    #[test]
+    fn u2f_only_keys_are_detected_and_refuse_ctap2() {
+        let mut c = Ctap2::open(Fake {
+            get_info: vec![0x01],
+            sent: vec![],
+        })
+        .expect("open");
+        assert!(c.info().u2f_only);
+        assert!(matches!(
+            c.call(command::RESET, None, &mut Quiet),
+            Err(CtapError::Unsupported(_))
+        ));
+    }
+
+    #[test]
+    fn status_bytes_and_garbage_are_typed() {
+        let e = Ctap2::open(Fake {
+            get_info: vec![0x00, 0xA1],
+            sent: vec![],
+        });
+        assert!(matches!(e, Err(CtapError::Cbor(_))));
+        let e = Ctap2::open(Fake {
+            get_info: vec![],
+            sent: vec![],
+        });
+        assert!(matches!(e, Err(CtapError::Malformed(_))));
+        let e = Ctap2::open(Fake {
+            get_info: vec![0x7F],
+            sent: vec![],
+        });
+        assert!(matches!(e, Err(CtapError::Status(StatusCode::Other))));
+    }
+
+    #[test]
+    fn requests_above_max_msg_size_are_not_sent() {
+        let info = cbor::int_map(vec![
+            (1, Value::Array(vec![Value::Text("FIDO_2_1".into())])),
+            (3, Value::Bytes(vec![0; 16])),
+            (5, cbor::int_value(64)),
+        ]);
+        let mut answer = vec![0];
+        answer.extend(cbor::encode(&info));
+        let mut c = Ctap2::open(Fake {
+            get_info: answer,
+            sent: vec![],
+        })
+        .expect("open");
+        let big = Value::Bytes(vec![0; 100]);
+        assert!(matches!(
+            c.call(command::CLIENT_PIN, Some(&big), &mut Quiet),
+            Err(CtapError::InvalidInput(_))
+        ));
+        let small = Value::Bytes(vec![0; 10]);
+        assert!(c
+            .call(command::CLIENT_PIN, Some(&small), &mut Quiet)
+            .is_ok());
+    }
 }

@@ -207,7 +207,7 @@ impl Router {
     }
 }
 
-/// Typed params; the serde message never echoes a secret's value.
+/// Typed params; the error never echoes a parameter's value.
 fn params_of<T: serde::de::DeserializeOwned>(method: &str, params: Value) -> Result<T, ErrorBody> {
     let params = if params.is_null() {
         serde_json::json!({})
@@ -215,7 +215,17 @@ fn params_of<T: serde::de::DeserializeOwned>(method: &str, params: Value) -> Res
         params
     };
     serde_json::from_value(params).map_err(|e| {
-        ErrorBody::new(ErrorCode::InvalidParams, format!("{method}: {e}")).with("method", method)
+        // serde quotes a mistyped value ("invalid type: integer `1234`"): it may be a PIN.
+        let text = e.to_string();
+        let safe = if text.starts_with("invalid type")
+            || text.starts_with("invalid value")
+            || text.starts_with("invalid length")
+        {
+            "a parameter has the wrong type".to_owned()
+        } else {
+            text
+        };
+        ErrorBody::new(ErrorCode::InvalidParams, format!("{method}: {safe}")).with("method", method)
     })
 }
 

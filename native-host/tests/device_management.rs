@@ -424,3 +424,55 @@ fn a_managed_token_refuses_admin_actions_and_unblocks_by_the_helpdesk() {
     let list = h.call("devices.list", json!({})).expect("list");
     assert_eq!(list["readers"][0]["card"]["token"]["managed"], json!(false));
 }
+
+#[test]
+fn a_shared_fido_pin_follows_personalize_and_every_pin_change() {
+    let mut h = Host::new(Profile::CrescendoKey);
+    let d = h.device();
+    assert_eq!(
+        h.call("fido.info", json!({"device": d})).expect("info")["pin"],
+        "notSet"
+    );
+    let mut policy = h
+        .call("pin.policy.get", json!({"device": d}))
+        .expect("policy")["policy"]
+        .clone();
+    policy["fido_shared"] = json!(true);
+    let r = h
+        .call(
+            "device.personalize",
+            json!({"device": d, "recycle": false, "pin": "00000000", "policy": policy, "new_pin": "24681357"}),
+        )
+        .expect("personalised");
+    assert!(r["puk"].as_str().is_some_and(|p| p.len() == 8));
+    assert!(r.get("fido_pin_error").is_none(), "{r}");
+    // Personalize set the FIDO PIN to the new PIN.
+    let d = h.device();
+    assert_eq!(
+        h.call("fido.info", json!({"device": d})).expect("info")["pin"],
+        "set"
+    );
+    h.call(
+        "fido.credentials.list",
+        json!({"device": d, "pin": "24681357"}),
+    )
+    .expect("the FIDO PIN is the smart-card PIN");
+    // A PIN change moves both.
+    h.call(
+        "pin.change",
+        json!({"device": d, "old": "24681357", "new": "97531864"}),
+    )
+    .expect("changed");
+    h.call(
+        "fido.credentials.list",
+        json!({"device": d, "pin": "97531864"}),
+    )
+    .expect("the FIDO PIN followed");
+    let e = h
+        .call(
+            "fido.credentials.list",
+            json!({"device": d, "pin": "24681357"}),
+        )
+        .expect_err("the old FIDO PIN is gone");
+    assert_eq!(code(&e), "wrong_pin");
+}

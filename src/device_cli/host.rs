@@ -116,12 +116,25 @@ impl Host {
 
     /// One protocol call through the router.
     pub fn call(&mut self, method: &str, params: Value) -> Result<Value, ErrorBody> {
+        self.call_with_events(method, params, &|_| {})
+    }
+
+    /// One protocol call; events it streams (`fido.reset`) go to `events`.
+    pub fn call_with_events(
+        &mut self,
+        method: &str,
+        params: Value,
+        events: &dyn Fn(tessera_core::protocol::Event),
+    ) -> Result<Value, ErrorBody> {
         self.next += 1;
-        let response = self.router.dispatch(Request {
-            id: self.next,
-            method: method.to_owned(),
-            params,
-        });
+        let response = self.router.dispatch_with_events(
+            Request {
+                id: self.next,
+                method: method.to_owned(),
+                params,
+            },
+            events,
+        );
         match (response.result, response.error) {
             (_, Some(error)) => Err(error),
             (Some(result), None) => Ok(result),

@@ -7,7 +7,8 @@
 //!   `CID | SEQ 0..7F | data[59]`; at most 57 + 128 × 59 = 7609 bytes (§11.2.4).
 //! - Reports on other channels are ignored; a continuation out of sequence is an
 //!   error; KEEPALIVE (§11.2.9.1.5) goes to the caller's [`Keepalive`] and
-//!   restarts the timeout; ERROR (§11.2.9.1.6) becomes [`CtapError::Hid`].
+//!   restarts the timeout; ERROR (§11.2.9.1.6) becomes [`CtapError::Hid`], except
+//!   CHANNEL_BUSY, after which the request is sent again (100 ms apart, 3 s in all).
 //! - CANCEL (§11.2.9.1.4) is sent once when the caller asks; the authenticator
 //!   then ends the CBOR request with `2D` KEEPALIVE_CANCEL.
 
@@ -256,6 +257,8 @@ impl Assembler {
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
 /// How often the caller's cancel flag is looked at while waiting.
 const POLL: Duration = Duration::from_millis(100);
+/// CHANNEL_BUSY retries (100 ms apart) before giving up.
+const BUSY_RETRIES: u32 = 30;
 
 /// A CTAPHID channel to one authenticator.
 pub struct CtapHid<R: HidReports> {
@@ -303,8 +306,27 @@ impl<R: HidReports> CtapHid<R> {
         &mut self.dev
     }
 
-    /// One request/response on our channel.
+    /// One request/response on our channel. ERROR CHANNEL_BUSY (another
+    /// client's transaction, §11.2.9.1.6) is retried every 100 ms for a while.
     pub fn call(
+        &mut self,
+        command: u8,
+        payload: &[u8],
+        keepalive: &mut dyn Keepalive,
+    ) -> CtapResult<Vec<u8>> {
+        let mut busy = 0;
+        loop {
+            match self.call_once(command, payload, keepalive) {
+                Err(CtapError::Hid(StatusCode::ChannelBusy)) if busy < BUSY_RETRIES => {
+                    busy += 1;
+                    std::thread::sleep(POLL);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn call_once(
         &mut self,
         command: u8,
         payload: &[u8],
@@ -584,10 +606,18 @@ mod tests {
             Err(CtapError::Malformed(m)) if m.contains("continuation 1 where 0")
         ));
 
-        let mut hid = opened(vec![frame(CID, cmd::ERROR, &[0x06]).expect("f")[0]]);
+        // CHANNEL_BUSY: the request is sent again and the next answer counts.
+        let mut hid = opened(vec![
+            frame(CID, cmd::ERROR, &[0x06]).expect("f")[0],
+            frame(CID, cmd::CBOR, &[0x00]).expect("f")[0],
+        ]);
+        assert_eq!(hid.call(cmd::CBOR, &[4], &mut Quiet).expect("retried"), [0]);
+        assert_eq!(hid.dev.written.len(), 3, "INIT, CBOR, CBOR again");
+        // Any other ERROR is final.
+        let mut hid = opened(vec![frame(CID, cmd::ERROR, &[0x0B]).expect("f")[0]]);
         assert!(matches!(
             hid.call(cmd::CBOR, &[4], &mut Quiet),
-            Err(CtapError::Hid(StatusCode::ChannelBusy))
+            Err(CtapError::Hid(StatusCode::InvalidChannel))
         ));
 
         // An init packet in the middle of a message.

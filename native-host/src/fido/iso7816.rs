@@ -229,4 +229,20 @@ mod tests {
         }
         s.finish();
     }
+
+    #[test]
+    fn a_u2f_only_card_is_detected_by_the_version_probe() {
+        let mut s = ScriptedConnection::new(&[
+            SELECT,
+            ("80108000010400", "6D00"),
+            ("0003000000", "5532465F56329000"),
+        ]);
+        {
+            let c =
+                crate::fido::Ctap2::open(CtapIso::select(&mut s).expect("select")).expect("open");
+            assert!(c.info().u2f_only);
+            assert_eq!(c.info().versions, ["U2F_V2"]);
+        }
+        s.finish();
+    }
 }

@@ -192,7 +192,7 @@ impl SharedSecret {
                 (*iv, body)
             }
         };
-        if body.len() % 16 != 0 {
+        if !body.len().is_multiple_of(16) {
             return Err(CtapError::malformed("ciphertext not a multiple of 16"));
         }
         let dec = Aes256CbcDec::new_from_slices(self.aes_key(), &iv)

@@ -152,9 +152,8 @@ pub fn reset_flow(
         };
         outcome_of(reset(conn, &mut ka))
     };
-    let mut sink = |_e: ResetEvent| {};
     // 1. In place, where the transport can power-cycle.
-    let in_place = watcher.with_power_cycled_key(&mut |conn| attempt(conn, &mut sink))?;
+    let in_place = watcher.with_power_cycled_key(&mut |conn| attempt(conn, &mut *events))?;
     match in_place {
         Some(ResetOutcome::Done) => {
             events(ResetEvent::Done);

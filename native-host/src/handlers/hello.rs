@@ -28,7 +28,11 @@ pub fn hello(params: &HelloParams) -> Result<HelloResult, ErrorBody> {
         min_protocol: MIN_PROTOCOL_VERSION,
         product: "tessera".to_owned(),
         version: PRODUCT_VERSION.to_owned(),
-        methods: Call::METHODS.iter().map(|m| (*m).to_owned()).collect(),
+        methods: Call::METHODS
+            .iter()
+            .chain(tessera_core::protocol::fido_methods::ALL)
+            .map(|m| (*m).to_owned())
+            .collect(),
     })
 }
 

@@ -230,7 +230,8 @@ mod tests {
     fn time_steps_pick_a_unit() {
         assert_eq!(OathConfig::time_step_for(30), Some((30, UNIT_SECONDS)));
         assert_eq!(OathConfig::time_step_for(300), Some((5, UNIT_MINUTES)));
-        assert_eq!(OathConfig::time_step_for(7200), Some((2, UNIT_HOURS)));
+        assert_eq!(OathConfig::time_step_for(7200), Some((120, UNIT_MINUTES)));
+        assert_eq!(OathConfig::time_step_for(36000), Some((10, UNIT_HOURS)));
         assert_eq!(OathConfig::time_step_for(0), None);
         assert_eq!(OathConfig::time_step_for(301), None);
     }

@@ -467,6 +467,10 @@ describe('device management in the popup', () => {
         const newId = await tile.getAttribute('data-device');
         const stored = JSON.parse(readFileSync(policies(), 'utf8'));
         assert.equal(stored[newId].policy.fido_shared, true);
+        // The FIDO PIN followed (shared PIN): a third-party-style CTAP call with it works.
+        const fido = JSON.parse(execFileSync(TESSERA_BIN, ['fido', 'credentials', 'list', '--device', reader, '--json'],
+          { input: `${PINS.personalised}\n`, encoding: 'utf8' }));
+        assert.ok(fido.metadata, 'the personalised PIN opens the FIDO credential list');
 
         // View PUK after the PIN (a wrong one first: tries left, no PUK). Lock first:
         // personalising left the key verified.

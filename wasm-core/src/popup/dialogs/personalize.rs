@@ -42,6 +42,8 @@ pub struct Personalize {
     policy: Option<PinPolicy>,
     form: Form,
     puk: Option<Secret>,
+    /// The shared FIDO PIN could not follow (the host said why).
+    fido_pin_failed: bool,
     error: Option<Text>,
 }
 
@@ -54,6 +56,7 @@ impl Personalize {
             policy: None,
             form: Form::default(),
             puk: None,
+            fido_pin_failed: false,
             error: None,
         }
     }
@@ -178,6 +181,9 @@ impl Dialog for Personalize {
             }
             Step::Puk => {
                 let mut blocks = vec![steps(4), para("puk_once_warning", Tone::Warning)];
+                if self.fido_pin_failed {
+                    blocks.push(para("fido_shared_failed", Tone::Warning));
+                }
                 if let Some(puk) = &self.puk {
                     blocks.push(Block::Output {
                         name: "puk",
@@ -252,6 +258,7 @@ impl Dialog for Personalize {
             Ok(v) => {
                 self.form.reset();
                 self.puk = v.get("puk").and_then(Value::as_str).map(Secret::new);
+                self.fido_pin_failed = v.get("fido_pin_error").is_some_and(|e| !e.is_null());
                 self.step = Step::Puk;
                 Out {
                     relist: true,
@@ -343,6 +350,10 @@ mod tests {
         assert!(out.relist && !out.close);
         let body = d.body(&t);
         assert_eq!(body.step, "puk");
+        assert!(
+            !format!("{:?}", body.blocks).contains("fido_shared_failed"),
+            "no FIDO warning when the FIDO PIN followed"
+        );
         assert!(body
             .blocks
             .iter()
@@ -387,5 +398,25 @@ mod tests {
             field_errors(&d.body(&t), "pin"),
             vec![Text::with("err_wrong_pin_tries", ["5".to_string()])]
         );
+    }
+
+    #[test]
+    fn a_fido_pin_that_could_not_follow_is_said_next_to_the_puk() {
+        let mut t = crescendo(Some(6));
+        let mut d = started(&t);
+        d.input(&t, "pin", Secret::new("11111111"));
+        d.action(&t, "next");
+        d.action(&t, "next");
+        d.input(&t, "new", Secret::new("80246813"));
+        d.input(&t, "confirm_new", Secret::new("80246813"));
+        d.action(&t, "submit").call.expect("call");
+        d.reply(
+            &mut t,
+            "device.personalize",
+            Ok(json!({"puk": "11223344", "fido_pin_error": "wrong PIN"})),
+        );
+        let body = d.body(&t);
+        assert_eq!(body.step, "puk", "the PUK is still shown");
+        assert!(format!("{:?}", body.blocks).contains("fido_shared_failed"));
     }
 }

@@ -270,7 +270,12 @@ mod tests {
         assert_eq!(a.check(), Ok(()));
         a.digits = 9;
         assert_eq!(a.check(), Err(AccountError::Digits { digits: 9 }));
-        assert!(a.check().err().map(|e| e.to_string()).unwrap_or_default().starts_with("digits:"));
+        assert!(a
+            .check()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+            .starts_with("digits:"));
         a.digits = 7;
         a.period = 0;
         assert_eq!(a.check(), Err(AccountError::Period));
@@ -294,7 +299,10 @@ mod tests {
 
     #[test]
     fn label_and_algorithm_names() {
-        assert_eq!(Account::totp(Some("A".into()), "b", secret()).label(), "A:b");
+        assert_eq!(
+            Account::totp(Some("A".into()), "b", secret()).label(),
+            "A:b"
+        );
         assert_eq!(Account::totp(None, "b", secret()).label(), "b");
         assert_eq!(Algorithm::parse("sha512"), Some(Algorithm::Sha512));
         assert_eq!(Algorithm::parse("MD5"), None);

@@ -162,7 +162,12 @@ fn hex_bytes(hex: &str) -> Option<Vec<u8>> {
         .chars()
         .map(|c| c.to_digit(16).and_then(|d| u8::try_from(d).ok()))
         .collect::<Option<_>>()?;
-    Some(digits.chunks(2).map(|p| (p[0] << 4) | p.get(1).copied().unwrap_or(0)).collect())
+    Some(
+        digits
+            .chunks(2)
+            .map(|p| (p[0] << 4) | p.get(1).copied().unwrap_or(0))
+            .collect(),
+    )
 }
 
 /// Q as the 128-byte message field (§5.1): N = the number in hex, H = the hex
@@ -200,7 +205,11 @@ fn question_field(suite: &OcraSuite, q: &str) -> Result<Vec<u8>, ComputeError> {
 
 /// OCRA (RFC 6287 §5.2): the response for `inputs` under `suite`.
 /// With truncation 0 the response is the full HMAC in hex.
-pub fn ocra(suite: &OcraSuite, key: &[u8], inputs: &OcraInputs<'_>) -> Result<String, ComputeError> {
+pub fn ocra(
+    suite: &OcraSuite,
+    key: &[u8],
+    inputs: &OcraInputs<'_>,
+) -> Result<String, ComputeError> {
     let mut msg = suite.as_str().as_bytes().to_vec();
     msg.push(0);
     if suite.counter {
@@ -272,13 +281,25 @@ mod tests {
             "399871", "520489",
         ];
         let truncated = [
-            0x4c93cf18u32, 0x41397eea, 0x082fef30, 0x66ef7655, 0x61c5938a, 0x33c083d4,
-            0x7256c032, 0x04e5b397, 0x2823443f, 0x2679dc69,
+            0x4c93cf18u32,
+            0x41397eea,
+            0x082fef30,
+            0x66ef7655,
+            0x61c5938a,
+            0x33c083d4,
+            0x7256c032,
+            0x04e5b397,
+            0x2823443f,
+            0x2679dc69,
         ];
         for (c, (w, t)) in want.iter().zip(truncated).enumerate() {
             let mac = hmac(Algorithm::Sha1, K20, &(c as u64).to_be_bytes());
             assert_eq!(dynamic_truncate(&mac), t, "count {c}");
-            assert_eq!(hotp(K20, Algorithm::Sha1, c as u64, 6).as_deref(), Ok(*w), "count {c}");
+            assert_eq!(
+                hotp(K20, Algorithm::Sha1, c as u64, 6).as_deref(),
+                Ok(*w),
+                "count {c}"
+            );
         }
     }
 
@@ -293,14 +314,28 @@ mod tests {
             (2000000000, ["69279037", "90698825", "38618901"]),
             (20000000000, ["65353130", "77737706", "47863826"]),
         ];
-        let algs = [(Algorithm::Sha1, K20), (Algorithm::Sha256, K32), (Algorithm::Sha512, K64)];
+        let algs = [
+            (Algorithm::Sha1, K20),
+            (Algorithm::Sha256, K32),
+            (Algorithm::Sha512, K64),
+        ];
         for (t, codes) in rows {
             for ((alg, key), want) in algs.iter().zip(codes) {
-                assert_eq!(totp(key, *alg, t, 30, 8).as_deref(), Ok(want), "{t} {alg:?}");
+                assert_eq!(
+                    totp(key, *alg, t, 30, 8).as_deref(),
+                    Ok(want),
+                    "{t} {alg:?}"
+                );
             }
         }
-        assert_eq!(totp(K20, Algorithm::Sha1, 1, 0, 6), Err(ComputeError::Period));
-        assert_eq!(hotp(K20, Algorithm::Sha1, 0, 11), Err(ComputeError::Digits { digits: 11 }));
+        assert_eq!(
+            totp(K20, Algorithm::Sha1, 1, 0, 6),
+            Err(ComputeError::Period)
+        );
+        assert_eq!(
+            hotp(K20, Algorithm::Sha1, 0, 11),
+            Err(ComputeError::Digits { digits: 11 })
+        );
         assert_eq!(hotp(K20, Algorithm::Sha1, 0, 10).map(|c| c.len()), Ok(10));
     }
 
@@ -314,7 +349,17 @@ mod tests {
         ];
         for (i, w) in want.iter().enumerate() {
             let q = i.to_string().repeat(8);
-            assert_eq!(run(&s, K20, OcraInputs { question: &q, ..Default::default() }), *w);
+            assert_eq!(
+                run(
+                    &s,
+                    K20,
+                    OcraInputs {
+                        question: &q,
+                        ..Default::default()
+                    }
+                ),
+                *w
+            );
         }
 
         let s = suite("OCRA-1:HOTP-SHA256-8:C-QN08-PSHA1");
@@ -335,10 +380,15 @@ mod tests {
         let s = suite("OCRA-1:HOTP-SHA256-8:QN08-PSHA1");
         let pin_hash = hash(Algorithm::Sha1, b"1234");
         assert_eq!(
-            pin_hash.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+            pin_hash
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>(),
             "7110eda4d09e062aa5e4a390b0a572ac0d2c0220"
         );
-        for (i, w) in ["83238735", "01501458", "17957585", "86776967", "86807031"].iter().enumerate()
+        for (i, w) in ["83238735", "01501458", "17957585", "86776967", "86807031"]
+            .iter()
+            .enumerate()
         {
             let q = i.to_string().repeat(8);
             let inputs = OcraInputs {
@@ -356,16 +406,25 @@ mod tests {
         ];
         for (i, w) in want.iter().enumerate() {
             let q = i.to_string().repeat(8);
-            let inputs = OcraInputs { counter: Some(i as u64), question: &q, ..Default::default() };
+            let inputs = OcraInputs {
+                counter: Some(i as u64),
+                question: &q,
+                ..Default::default()
+            };
             assert_eq!(run(&s, K64, inputs), *w);
         }
 
         let s = suite("OCRA-1:HOTP-SHA512-8:QN08-T1M");
-        for (i, w) in ["95209754", "55907591", "22048402", "24218844", "36209546"].iter().enumerate()
+        for (i, w) in ["95209754", "55907591", "22048402", "24218844", "36209546"]
+            .iter()
+            .enumerate()
         {
             let q = i.to_string().repeat(8);
-            let inputs =
-                OcraInputs { question: &q, timestamp: Some(0x132d0b6), ..Default::default() };
+            let inputs = OcraInputs {
+                question: &q,
+                timestamp: Some(0x132d0b6),
+                ..Default::default()
+            };
             assert_eq!(run(&s, K64, inputs), *w);
         }
     }
@@ -379,13 +438,22 @@ mod tests {
         let sig = ["53095496", "04110475", "31331128", "76028668", "46554205"];
         for i in 0..5 {
             let q = format!("CLI2222{i}SRV1111{i}");
-            let a = OcraInputs { question: &q, ..Default::default() };
+            let a = OcraInputs {
+                question: &q,
+                ..Default::default()
+            };
             assert_eq!(run(&s, K32, a), server[i]);
             let q = format!("SRV1111{i}CLI2222{i}");
-            let a = OcraInputs { question: &q, ..Default::default() };
+            let a = OcraInputs {
+                question: &q,
+                ..Default::default()
+            };
             assert_eq!(run(&s, K32, a), client[i]);
             let q = format!("SIG1{i}000");
-            let a = OcraInputs { question: &q, ..Default::default() };
+            let a = OcraInputs {
+                question: &q,
+                ..Default::default()
+            };
             assert_eq!(run(&s, K32, a), sig[i]);
         }
     }
@@ -393,7 +461,10 @@ mod tests {
     #[test]
     fn ocra_inputs_are_checked_by_name() {
         let s = suite("OCRA-1:HOTP-SHA256-8:C-QN08-PSHA1-S064-T1M");
-        let mut i = OcraInputs { question: "123", ..Default::default() };
+        let mut i = OcraInputs {
+            question: "123",
+            ..Default::default()
+        };
         let input_of = |i: &OcraInputs<'_>| match ocra(&s, K32, i) {
             Err(ComputeError::Ocra { input, .. }) => input,
             other => panic!("{other:?}"),
@@ -419,9 +490,23 @@ mod tests {
         i.question = &long;
         assert_eq!(input_of(&i), "question");
         let full = suite("OCRA-1:HOTP-SHA1-0:QH08");
-        let r = ocra(&full, K20, &OcraInputs { question: "0aF", ..Default::default() });
+        let r = ocra(
+            &full,
+            K20,
+            &OcraInputs {
+                question: "0aF",
+                ..Default::default()
+            },
+        );
         assert_eq!(r.map(|h| h.len()), Ok(40));
-        let r = ocra(&full, K20, &OcraInputs { question: "xyz", ..Default::default() });
+        let r = ocra(
+            &full,
+            K20,
+            &OcraInputs {
+                question: "xyz",
+                ..Default::default()
+            },
+        );
         assert!(r.is_err());
     }
 

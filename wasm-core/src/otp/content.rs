@@ -97,7 +97,9 @@ pub fn classify(text: &str) -> QrContent {
             Err(e) => QrContent::BadMigration(e),
         };
     }
-    if t.starts_with('{') && t.ends_with('}') && serde_json::from_str::<serde_json::Value>(t).is_ok()
+    if t.starts_with('{')
+        && t.ends_with('}')
+        && serde_json::from_str::<serde_json::Value>(t).is_ok()
     {
         return QrContent::NotEnrollment(Explanation::Json);
     }
@@ -144,7 +146,10 @@ mod tests {
         ));
         assert!(matches!(
             classify("otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&digits=12"),
-            QrContent::BadOtpauth(UriError::Value { field: UriField::Digits, .. })
+            QrContent::BadOtpauth(UriError::Value {
+                field: UriField::Digits,
+                ..
+            })
         ));
         assert!(matches!(
             classify("otpauth-migration://offline?data=Ci4K"),
@@ -161,23 +166,40 @@ mod tests {
         assert_eq!(explained("   "), Explanation::Empty);
         assert_eq!(
             explained("https://User@Example.com:8443/login?x=1"),
-            Explanation::WebLink { host: "example.com".into() }
+            Explanation::WebLink {
+                host: "example.com".into()
+            }
         );
-        assert_eq!(explained("HTTP://[::1]:80/"), Explanation::WebLink { host: "[::1]".into() });
+        assert_eq!(
+            explained("HTTP://[::1]:80/"),
+            Explanation::WebLink {
+                host: "[::1]".into()
+            }
+        );
         assert_eq!(
             explained("phonefactor://activate_account?code=123456789&url=https://x"),
             Explanation::MicrosoftPairing
         );
-        assert_eq!(explained("otpauth://totp/LinkedIn:me?issuer=LinkedIn"), Explanation::OtpauthWithoutSecret);
+        assert_eq!(
+            explained("otpauth://totp/LinkedIn:me?issuer=LinkedIn"),
+            Explanation::OtpauthWithoutSecret
+        );
         assert_eq!(
             explained("duo://abcd-efgh"),
-            Explanation::AppPairing { scheme: "duo".into() }
+            Explanation::AppPairing {
+                scheme: "duo".into()
+            }
         );
-        assert_eq!(explained(r#"{"type":"pairing","code":"1234"}"#), Explanation::Json);
+        assert_eq!(
+            explained(r#"{"type":"pairing","code":"1234"}"#),
+            Explanation::Json
+        );
         assert_eq!(explained("{not json}"), Explanation::PlainText);
         assert_eq!(
             explained("ftp://example.com/file"),
-            Explanation::OtherScheme { scheme: "ftp".into() }
+            Explanation::OtherScheme {
+                scheme: "ftp".into()
+            }
         );
         assert_eq!(explained("JBSWY3DPEHPK3PXP"), Explanation::PlainText);
         assert_eq!(explained("note: hello"), Explanation::PlainText);

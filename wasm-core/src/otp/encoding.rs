@@ -76,7 +76,10 @@ fn symbols(
         }
         if let Some(p) = padding_at {
             // Padding is only allowed at the very end.
-            return Err(EncodingError::InvalidChar { position: p, ch: '=' });
+            return Err(EncodingError::InvalidChar {
+                position: p,
+                ch: '=',
+            });
         }
         match map(ch) {
             Some(b) => {
@@ -94,19 +97,16 @@ fn symbols(
 
 /// Runs `enc` over the normalised symbols, mapping its error back to the input.
 fn run(enc: &Encoding, text: &str, sym: &[u8], pos: &[usize]) -> Result<OtpSecret, EncodingError> {
-    enc.decode(sym).map(OtpSecret::new).map_err(|e| {
-        match e.kind {
+    enc.decode(sym)
+        .map(OtpSecret::new)
+        .map_err(|e| match e.kind {
             data_encoding::DecodeKind::Length => EncodingError::Length { symbols: sym.len() },
             _ => {
                 let position = pos.get(e.position).copied().unwrap_or(0);
-                let ch = text
-                    .chars()
-                    .nth(position.saturating_sub(1))
-                    .unwrap_or('?');
+                let ch = text.chars().nth(position.saturating_sub(1)).unwrap_or('?');
                 EncodingError::InvalidChar { position, ch }
             }
-        }
-    })
+        })
 }
 
 /// Base32 that ignores non-zero trailing bits (some issuers' secrets have them).
@@ -188,34 +188,67 @@ mod tests {
     fn base32_names_the_bad_position() {
         assert_eq!(
             decode_base32("JBSW1DP"),
-            Err(EncodingError::InvalidChar { position: 5, ch: '1' })
+            Err(EncodingError::InvalidChar {
+                position: 5,
+                ch: '1'
+            })
         );
         assert_eq!(
             decode_base32("JB SW8"),
-            Err(EncodingError::InvalidChar { position: 6, ch: '8' })
+            Err(EncodingError::InvalidChar {
+                position: 6,
+                ch: '8'
+            })
         );
         assert_eq!(
             decode_base32("JB=SW"),
-            Err(EncodingError::InvalidChar { position: 3, ch: '=' })
+            Err(EncodingError::InvalidChar {
+                position: 3,
+                ch: '='
+            })
         );
         assert_eq!(decode_base32("  =="), Err(EncodingError::Empty));
-        assert_eq!(decode_base32("ABC"), Err(EncodingError::Length { symbols: 3 }));
-        assert_eq!(decode_base32("é"), Err(EncodingError::InvalidChar { position: 1, ch: 'é' }));
-        assert_eq!(encode_base32(&OtpSecret::new(HELLO.to_vec())), "JBSWY3DPEHPK3PXP");
+        assert_eq!(
+            decode_base32("ABC"),
+            Err(EncodingError::Length { symbols: 3 })
+        );
+        assert_eq!(
+            decode_base32("é"),
+            Err(EncodingError::InvalidChar {
+                position: 1,
+                ch: 'é'
+            })
+        );
+        assert_eq!(
+            encode_base32(&OtpSecret::new(HELLO.to_vec())),
+            "JBSWY3DPEHPK3PXP"
+        );
     }
 
     #[test]
     fn hex_and_base64() {
         assert_eq!(ok(decode_hex("48656C6C6F21 deadbeef")), HELLO);
         assert_eq!(decode_hex("abc"), Err(EncodingError::Length { symbols: 3 }));
-        assert_eq!(decode_hex("zz"), Err(EncodingError::InvalidChar { position: 1, ch: 'z' }));
+        assert_eq!(
+            decode_hex("zz"),
+            Err(EncodingError::InvalidChar {
+                position: 1,
+                ch: 'z'
+            })
+        );
         assert_eq!(ok(decode_base64("SGVsbG8h3q2+7w==")), HELLO);
         assert_eq!(ok(decode_base64("SGVsbG8h3q2-7w")), HELLO);
         assert_eq!(
             decode_base64("SGVs*G8h"),
-            Err(EncodingError::InvalidChar { position: 5, ch: '*' })
+            Err(EncodingError::InvalidChar {
+                position: 5,
+                ch: '*'
+            })
         );
-        assert_eq!(decode_base64("S"), Err(EncodingError::Length { symbols: 1 }));
+        assert_eq!(
+            decode_base64("S"),
+            Err(EncodingError::Length { symbols: 1 })
+        );
         assert_eq!(ok(decode("3132", SecretEncoding::Hex)), b"12");
     }
 }

@@ -193,7 +193,10 @@ mod tests {
         assert!(fits(&totp, TokenKind::CrescendoSlot { slot: 2 }).is_empty());
         assert!(matches!(
             fits(&totp, TokenKind::CrescendoSlot { slot: 1 })[..],
-            [Misfit::Kind { kind: OtpKind::Totp, .. }]
+            [Misfit::Kind {
+                kind: OtpKind::Totp,
+                ..
+            }]
         ));
         assert_eq!(
             fits(&totp, TokenKind::CrescendoSlot { slot: 4 }),
@@ -219,12 +222,18 @@ mod tests {
         a.period = 60;
         assert_eq!(ykoath_id(&a), "60/ACME:alice");
         a.name = "x".repeat(58);
-        assert_eq!(fits(&a, TokenKind::Ykoath), vec![Misfit::NameTooLong { len: 66, max: 64 }]);
+        assert_eq!(
+            fits(&a, TokenKind::Ykoath),
+            vec![Misfit::NameTooLong { len: 66, max: 64 }]
+        );
         let mut h = Account::hotp(None, "c", key(1), u64::from(u32::MAX) + 1);
         h.digits = 7;
         assert_eq!(fits(&h, TokenKind::Ykoath).len(), 2);
         let suite = OcraSuite::parse("OCRA-1:HOTP-SHA1-6:QN08").expect("suite");
         let ocra = Account::ocra(None, "bank", key(20), suite);
-        assert!(matches!(fits(&ocra, TokenKind::Ykoath)[..], [Misfit::Kind { .. }]));
+        assert!(matches!(
+            fits(&ocra, TokenKind::Ykoath)[..],
+            [Misfit::Kind { .. }]
+        ));
     }
 }

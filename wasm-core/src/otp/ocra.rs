@@ -124,18 +124,28 @@ impl OcraSuite {
             sections.next(),
             sections.next(),
         ) else {
-            return err(OcraPart::Suite, "expected OCRA-1:<crypto function>:<data input>");
+            return err(
+                OcraPart::Suite,
+                "expected OCRA-1:<crypto function>:<data input>",
+            );
         };
         if version != "OCRA-1" {
             return err(OcraPart::Version, "only OCRA-1 is defined");
         }
         let mut cf = crypto.split('-');
-        let (Some("HOTP"), Some(hash), Some(t), None) = (cf.next(), cf.next(), cf.next(), cf.next())
+        let (Some("HOTP"), Some(hash), Some(t), None) =
+            (cf.next(), cf.next(), cf.next(), cf.next())
         else {
-            return err(OcraPart::CryptoFunction, "expected HOTP-SHA1|SHA256|SHA512-<digits>");
+            return err(
+                OcraPart::CryptoFunction,
+                "expected HOTP-SHA1|SHA256|SHA512-<digits>",
+            );
         };
         let Some(hash) = Algorithm::parse(hash).filter(|_| hash.starts_with("SHA")) else {
-            return err(OcraPart::CryptoFunction, "hash must be SHA1, SHA256 or SHA512");
+            return err(
+                OcraPart::CryptoFunction,
+                "hash must be SHA1, SHA256 or SHA512",
+            );
         };
         let digits = match small_number(t) {
             Some(d @ (0 | 4..=10)) => d as u8,
@@ -263,7 +273,10 @@ mod tests {
     fn valid_suites() {
         let s = OcraSuite::parse("OCRA-1:HOTP-SHA1-6:QN08").expect("suite");
         assert_eq!((s.hash, s.digits, s.counter), (Algorithm::Sha1, 6, false));
-        assert_eq!((s.challenge, s.challenge_len), (ChallengeFormat::Numeric, 8));
+        assert_eq!(
+            (s.challenge, s.challenge_len),
+            (ChallengeFormat::Numeric, 8)
+        );
         assert_eq!(s.to_string(), "OCRA-1:HOTP-SHA1-6:QN08");
         assert!(s.check_question("12345678").is_ok());
         assert!(s.check_question("123456789").is_err());
@@ -285,7 +298,10 @@ mod tests {
         assert_eq!(s.timestep, Some(48 * 3600));
 
         let s = OcraSuite::parse("OCRA-1:HOTP-SHA256-10:QA04-S512-T30S").expect("suite");
-        assert_eq!((s.digits, s.challenge_len, s.session, s.timestep), (10, 4, Some(512), Some(30)));
+        assert_eq!(
+            (s.digits, s.challenge_len, s.session, s.timestep),
+            (10, 4, Some(512), Some(30))
+        );
     }
 
     #[test]
@@ -314,7 +330,10 @@ mod tests {
         assert_eq!(part_of("OCRA-1:HOTP-SHA1-6:QN08-T0H"), OcraPart::Timestamp);
         assert_eq!(part_of("OCRA-1:HOTP-SHA1-6:QN08-T1D"), OcraPart::Timestamp);
         assert_eq!(part_of("OCRA-1:HOTP-SHA1-6:QN08-T"), OcraPart::Timestamp);
-        assert_eq!(part_of("OCRA-1:HOTP-SHA1-6:QN08-T1M-S064"), OcraPart::Session);
+        assert_eq!(
+            part_of("OCRA-1:HOTP-SHA1-6:QN08-T1M-S064"),
+            OcraPart::Session
+        );
         assert_eq!(part_of("OCRA-1:HOTP-SHA1-6:QN08-QN08"), OcraPart::Challenge);
         assert_eq!(part_of("OCRA-1:HOTP-SHA1-6:QN08-X"), OcraPart::Challenge);
         assert_eq!(part_of("OCRA-1:HOTP-SHA1-6:QN08-Té"), OcraPart::Timestamp);

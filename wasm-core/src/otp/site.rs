@@ -127,12 +127,24 @@ mod tests {
     #[test]
     fn registrable_domains() {
         let s = site("https://www.example.co.uk/login");
-        assert_eq!((s.host.as_str(), s.registrable.as_str()), ("www.example.co.uk", "example.co.uk"));
+        assert_eq!(
+            (s.host.as_str(), s.registrable.as_str()),
+            ("www.example.co.uk", "example.co.uk")
+        );
         assert!(s.flags.is_empty());
-        assert_eq!(site("https://a.b.example.com:8443/x?y#z").registrable, "example.com");
-        assert_eq!(site("https://user:pw@Login.Example.COM./").registrable, "example.com");
+        assert_eq!(
+            site("https://a.b.example.com:8443/x?y#z").registrable,
+            "example.com"
+        );
+        assert_eq!(
+            site("https://user:pw@Login.Example.COM./").registrable,
+            "example.com"
+        );
         // Private-section suffixes count: each github.io site is its own.
-        assert_eq!(site("https://alice.github.io/").registrable, "alice.github.io");
+        assert_eq!(
+            site("https://alice.github.io/").registrable,
+            "alice.github.io"
+        );
     }
 
     #[test]
@@ -144,7 +156,10 @@ mod tests {
         assert_eq!(s.registrable, "127.0.0.1");
         assert_eq!(s.flags, vec![SiteFlag::Insecure, SiteFlag::IpAddress]);
         let s = site("https://[::1]:443/");
-        assert_eq!((s.registrable.as_str(), s.flags.as_slice()), ("[::1]", &[SiteFlag::IpAddress][..]));
+        assert_eq!(
+            (s.registrable.as_str(), s.flags.as_slice()),
+            ("[::1]", &[SiteFlag::IpAddress][..])
+        );
         let s = site("https://intranet.corp/");
         assert!(s.flags.contains(&SiteFlag::UnknownSuffix), "{s:?}");
         assert_eq!(site("http://example.com").flags, vec![SiteFlag::Insecure]);
@@ -153,7 +168,10 @@ mod tests {
     #[test]
     fn idn_hosts() {
         // Browsers report punycode.
-        assert_eq!(site("https://www.xn--mnchen-3ya.de/").registrable, "xn--mnchen-3ya.de");
+        assert_eq!(
+            site("https://www.xn--mnchen-3ya.de/").registrable,
+            "xn--mnchen-3ya.de"
+        );
         // Unicode as typed is looked up as is.
         assert_eq!(site("https://www.München.de/").registrable, "münchen.de");
         let s = site("https://shop.xn--80ak6aa92e.xn--p1ai/");

@@ -226,7 +226,10 @@ pub fn parse_uri(text: &str) -> Result<ParsedUri, UriError> {
     };
     let label = decode(label, UriField::Label)?;
     let (label_issuer, name) = match label.split_once(':') {
-        Some((i, n)) => (Some(i.trim().to_owned()).filter(|i| !i.is_empty()), n.trim()),
+        Some((i, n)) => (
+            Some(i.trim().to_owned()).filter(|i| !i.is_empty()),
+            n.trim(),
+        ),
         None => (None, label.trim()),
     };
     if name.is_empty() {
@@ -238,7 +241,11 @@ pub fn parse_uri(text: &str) -> Result<ParsedUri, UriError> {
     let mut warnings = Vec::new();
 
     let secret = match get("secret") {
-        None => return Err(UriError::Missing { field: UriField::Secret }),
+        None => {
+            return Err(UriError::Missing {
+                field: UriField::Secret,
+            })
+        }
         Some(s) => decode_base32(s).map_err(UriError::Secret)?,
     };
     let issuer = match (get("issuer").map(str::trim), label_issuer) {
@@ -264,7 +271,9 @@ pub fn parse_uri(text: &str) -> Result<ParsedUri, UriError> {
     };
     let digits = match get("digits") {
         None => 6,
-        Some(d) => number(d, UriField::Digits, "6, 7 or 8", |d: &u8| (6..=8).contains(d))?,
+        Some(d) => number(d, UriField::Digits, "6, 7 or 8", |d: &u8| {
+            (6..=8).contains(d)
+        })?,
     };
     let period = match get("period") {
         None => DEFAULT_PERIOD,
@@ -272,7 +281,11 @@ pub fn parse_uri(text: &str) -> Result<ParsedUri, UriError> {
     };
     let counter = match (get("counter"), kind) {
         (Some(c), _) => number(c, UriField::Counter, "0 to 2^64-1", |_: &u64| true)?,
-        (None, OtpKind::Hotp) => return Err(UriError::Missing { field: UriField::Counter }),
+        (None, OtpKind::Hotp) => {
+            return Err(UriError::Missing {
+                field: UriField::Counter,
+            })
+        }
         (None, _) => 0,
     };
     let ignored: Vec<String> = pairs
@@ -369,7 +382,8 @@ mod tests {
 
     #[test]
     fn google_example() {
-        let p = ok("otpauth://totp/Example:alice@google.com?secret=JBSWY3DPEHPK3PXP&issuer=Example");
+        let p =
+            ok("otpauth://totp/Example:alice@google.com?secret=JBSWY3DPEHPK3PXP&issuer=Example");
         let a = &p.account;
         assert_eq!(a.kind, OtpKind::Totp);
         assert_eq!(a.issuer.as_deref(), Some("Example"));
@@ -391,7 +405,10 @@ mod tests {
         assert_eq!(p.account.name, "john doe");
         // Only the first colon splits.
         let p = ok("otpauth://totp/A:b:c?secret=JBSWY3DPEHPK3PXP");
-        assert_eq!((p.account.issuer.as_deref(), p.account.name.as_str()), (Some("A"), "b:c"));
+        assert_eq!(
+            (p.account.issuer.as_deref(), p.account.name.as_str()),
+            (Some("A"), "b:c")
+        );
     }
 
     #[test]
@@ -413,31 +430,50 @@ mod tests {
         assert_eq!(p.account.issuer.as_deref(), Some("New"));
         assert_eq!(
             p.warnings,
-            vec![UriWarning::IssuerMismatch { label: "Old".into(), param: "New".into() }]
+            vec![UriWarning::IssuerMismatch {
+                label: "Old".into(),
+                param: "New".into()
+            }]
         );
     }
 
     #[test]
     fn lowercase_spaced_padded_secret() {
-        for s in ["jbswy3dpehpk3pxp", "JBSW%20Y3DP%20EHPK%203PXP", "JBSWY3DPEHPK3PXP%3D%3D%3D", "JBSWY3DPEHPK3PXP===="] {
+        for s in [
+            "jbswy3dpehpk3pxp",
+            "JBSW%20Y3DP%20EHPK%203PXP",
+            "JBSWY3DPEHPK3PXP%3D%3D%3D",
+            "JBSWY3DPEHPK3PXP====",
+        ] {
             let uri = format!("otpauth://totp/a?secret={s}");
             assert_eq!(ok(&uri).account.secret.expose(), HELLO, "{s}");
         }
         assert_eq!(
             fails("otpauth://totp/a?secret=JBSW1Y3DP"),
-            UriError::Secret(EncodingError::InvalidChar { position: 5, ch: '1' })
+            UriError::Secret(EncodingError::InvalidChar {
+                position: 5,
+                ch: '1'
+            })
         );
         assert_eq!(fails("otpauth://totp/a?secret=").field(), UriField::Secret);
     }
 
     #[test]
     fn algorithms_digits_period_counter() {
-        for (a, want) in [("SHA1", Algorithm::Sha1), ("SHA256", Algorithm::Sha256), ("sha512", Algorithm::Sha512)] {
-            let p = ok(&format!("otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&algorithm={a}"));
+        for (a, want) in [
+            ("SHA1", Algorithm::Sha1),
+            ("SHA256", Algorithm::Sha256),
+            ("sha512", Algorithm::Sha512),
+        ] {
+            let p = ok(&format!(
+                "otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&algorithm={a}"
+            ));
             assert_eq!(p.account.algorithm, want);
         }
         for d in [6u8, 7, 8] {
-            let p = ok(&format!("otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&digits={d}"));
+            let p = ok(&format!(
+                "otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&digits={d}"
+            ));
             assert_eq!(p.account.digits, d);
         }
         let p = ok("otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&period=60");
@@ -454,26 +490,61 @@ mod tests {
             ("https://totp/a?secret=JBSWY3DPEHPK3PXP", UriField::Scheme),
             ("otpauth://steam/a?secret=JBSWY3DPEHPK3PXP", UriField::Type),
             ("otpauth://totp?secret=JBSWY3DPEHPK3PXP", UriField::Label),
-            ("otpauth://totp/Issuer:?secret=JBSWY3DPEHPK3PXP", UriField::Label),
-            ("otpauth://totp/a%FF?secret=JBSWY3DPEHPK3PXP", UriField::Label),
+            (
+                "otpauth://totp/Issuer:?secret=JBSWY3DPEHPK3PXP",
+                UriField::Label,
+            ),
+            (
+                "otpauth://totp/a%FF?secret=JBSWY3DPEHPK3PXP",
+                UriField::Label,
+            ),
             ("otpauth://totp/a?issuer=x", UriField::Secret),
-            ("otpauth://hotp/a?secret=JBSWY3DPEHPK3PXP", UriField::Counter),
-            ("otpauth://hotp/a?secret=JBSWY3DPEHPK3PXP&counter=-1", UriField::Counter),
-            ("otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&digits=9", UriField::Digits),
-            ("otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&digits=six", UriField::Digits),
-            ("otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&period=0", UriField::Period),
-            ("otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&algorithm=MD5", UriField::Algorithm),
-            ("otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&secret=JBSWY3DPEHPK3PXP", UriField::Query),
-            ("otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&issuer=%FF", UriField::Issuer),
+            (
+                "otpauth://hotp/a?secret=JBSWY3DPEHPK3PXP",
+                UriField::Counter,
+            ),
+            (
+                "otpauth://hotp/a?secret=JBSWY3DPEHPK3PXP&counter=-1",
+                UriField::Counter,
+            ),
+            (
+                "otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&digits=9",
+                UriField::Digits,
+            ),
+            (
+                "otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&digits=six",
+                UriField::Digits,
+            ),
+            (
+                "otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&period=0",
+                UriField::Period,
+            ),
+            (
+                "otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&algorithm=MD5",
+                UriField::Algorithm,
+            ),
+            (
+                "otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&secret=JBSWY3DPEHPK3PXP",
+                UriField::Query,
+            ),
+            (
+                "otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&issuer=%FF",
+                UriField::Issuer,
+            ),
         ];
         for (uri, field) in cases {
             assert_eq!(fails(uri).field(), field, "{uri}");
         }
         assert_eq!(
             fails("otpauth://totp/a?secret=A&Digits=6&digits=8"),
-            UriError::Duplicate { name: "digits".into() }
+            UriError::Duplicate {
+                name: "digits".into()
+            }
         );
-        assert_eq!(fails("otpauth://steam/a?secret=X").to_string(), "type: \"steam\" is not hotp or totp");
+        assert_eq!(
+            fails("otpauth://steam/a?secret=X").to_string(),
+            "type: \"steam\" is not hotp or totp"
+        );
     }
 
     #[test]
@@ -481,23 +552,36 @@ mod tests {
         let p = ok("otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&image=https%3A%2F%2Fx%2Fy.png&foo");
         assert_eq!(
             p.warnings,
-            vec![UriWarning::IgnoredParams { names: vec!["image".into(), "foo".into()] }]
+            vec![UriWarning::IgnoredParams {
+                names: vec!["image".into(), "foo".into()]
+            }]
         );
     }
 
     #[test]
     fn build_round_trips() {
-        let mut a = Account::hotp(Some("ACME Co".into()), "john+doe@x.com", secret_from_bytes(HELLO), 7);
+        let mut a = Account::hotp(
+            Some("ACME Co".into()),
+            "john+doe@x.com",
+            secret_from_bytes(HELLO),
+            7,
+        );
         a.algorithm = Algorithm::Sha512;
         a.digits = 8;
         let uri = to_uri(&a).expect("uri");
-        assert!(uri.starts_with("otpauth://hotp/ACME%20Co:john%2Bdoe@x.com?secret=JBSWY3DPEHPK3PXP"), "{uri}");
+        assert!(
+            uri.starts_with("otpauth://hotp/ACME%20Co:john%2Bdoe@x.com?secret=JBSWY3DPEHPK3PXP"),
+            "{uri}"
+        );
         let back = ok(&uri);
         assert_eq!(back.account, a);
 
         let t = Account::totp(None, "plain", secret_from_bytes(HELLO));
         let uri = to_uri(&t).expect("uri");
-        assert_eq!(uri, "otpauth://totp/plain?secret=JBSWY3DPEHPK3PXP&algorithm=SHA1&digits=6&period=30");
+        assert_eq!(
+            uri,
+            "otpauth://totp/plain?secret=JBSWY3DPEHPK3PXP&algorithm=SHA1&digits=6&period=30"
+        );
         assert_eq!(ok(&uri).account, t);
     }
 }

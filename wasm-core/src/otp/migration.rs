@@ -543,7 +543,8 @@ mod tests {
         // The same with `/` unescaped, URL-safe Base64, or `+` turned into a space.
         let other = "otpauth-migration://offline?data=Ci4KCkhlbGxvId6tvu8SEkdpdEh1YjpvY3RvY2F0QHgueRoGR2l0SHViIAEoATACEAEYASAAKPv///8H";
         assert_eq!(ok(other), b);
-        assert_eq!(ok(&other.replace('/', "_")), b);
+        let (head, data) = other.split_once("data=").expect("data");
+        assert_eq!(ok(&format!("{head}data={}", data.replace('/', "_"))), b);
         let plus = three();
         let u = uri_of(&plus);
         assert!(u.contains("%2B") || !BASE64.encode(&plus.encode_to_vec()).contains('+'));

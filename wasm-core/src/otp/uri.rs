@@ -301,8 +301,12 @@ pub fn parse_uri(text: &str) -> Result<ParsedUri, UriError> {
         kind,
         algorithm,
         digits,
-        period,
         counter: if kind == OtpKind::Hotp { counter } else { 0 },
+        period: if kind == OtpKind::Totp {
+            period
+        } else {
+            DEFAULT_PERIOD
+        },
         issuer,
         name: name.to_owned(),
         ocra_suite: None,
@@ -332,9 +336,14 @@ pub fn to_uri(account: &Account) -> Result<String, UriError> {
         return Err(UriError::NotExportable(account.kind));
     }
     let mut uri = format!("{SCHEME}{}/", account.kind.as_str());
-    if let Some(i) = account.issuer.as_deref().filter(|i| !i.is_empty()) {
-        uri.push_str(&esc(i));
-        uri.push(':');
+    match account.issuer.as_deref().filter(|i| !i.is_empty()) {
+        Some(i) => {
+            uri.push_str(&esc(i));
+            uri.push(':');
+        }
+        // An empty prefix keeps a ':' in the name from being read as one.
+        None if account.name.contains(':') => uri.push(':'),
+        None => {}
     }
     uri.push_str(&esc(&account.name));
     uri.push_str("?secret=");
@@ -583,5 +592,13 @@ mod tests {
             "otpauth://totp/plain?secret=JBSWY3DPEHPK3PXP&algorithm=SHA1&digits=6&period=30"
         );
         assert_eq!(ok(&uri).account, t);
+
+        let colon = Account::totp(None, "a:b", secret_from_bytes(HELLO));
+        let uri = to_uri(&colon).expect("uri");
+        assert!(uri.starts_with("otpauth://totp/:a%3Ab?"), "{uri}");
+        assert_eq!(ok(&uri).account, colon);
+        // A period on an HOTP URI is meaningless and dropped.
+        let p = ok("otpauth://hotp/a?secret=JBSWY3DPEHPK3PXP&counter=1&period=60");
+        assert_eq!(p.account.period, 30);
     }
 }

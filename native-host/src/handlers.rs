@@ -7,4 +7,5 @@ pub mod fido;
 pub mod hello;
 pub mod otp;
 pub mod pin;
+pub mod site;
 pub mod token;

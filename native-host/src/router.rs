@@ -126,6 +126,12 @@ impl Router {
         if request.method.starts_with("fido.") {
             return self.route_fido(request, events);
         }
+        if request.method == "site.of" {
+            return to_value(handlers::site::of(&params_of(
+                &request.method,
+                request.params,
+            )?)?);
+        }
         if request.method.starts_with("otp.") {
             return self.route_otp(request, events);
         }

@@ -31,6 +31,8 @@ pub fn hello(params: &HelloParams) -> Result<HelloResult, ErrorBody> {
         methods: Call::METHODS
             .iter()
             .chain(tessera_core::protocol::fido_methods::ALL)
+            .chain(tessera_core::protocol::otp_methods::ALL)
+            .chain(&["site.of"])
             .map(|m| (*m).to_owned())
             .collect(),
     })

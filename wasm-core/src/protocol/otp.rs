@@ -19,6 +19,8 @@ pub mod otp_methods {
     pub const DELETE: &str = "otp.delete";
     /// `otp.codes`: every code the token computes without a touch, at once.
     pub const CODES: &str = "otp.codes";
+    /// Every `otp.*` method.
+    pub const ALL: &[&str] = &[LIST, CODES, CODE, ADD, DELETE];
     /// Event while the token waits for a touch: `{entry, remaining_ms}`.
     pub const TOUCH_EVENT: &str = "otp.touch";
 }

@@ -8,6 +8,7 @@
 
 pub mod browser;
 pub mod identity;
+pub mod keyboard;
 pub mod otp;
 pub mod pin_policy;
 pub mod popup;

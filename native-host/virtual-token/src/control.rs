@@ -93,13 +93,15 @@ pub fn handle(line: &str, handles: &Handles, plug: &Sender<Plug>, status: &Bridg
             button.set_mode(ButtonMode::Never);
             Ok(())
         }
-        ["status"] => return format!(
+        ["status"] => {
+            return format!(
             "{{\"plugged\":{},\"waiting_for_touch\":{},\"button\":\"{:?}\",\"typed_pending\":{}}}",
             status.plugged.load(Ordering::SeqCst),
             button.is_waiting(),
             button.mode(),
             handles.keyboard.pending()
-        ),
+        )
+        }
         ["quit"] => plug.send(Plug::Quit).map_err(|e| e.to_string()),
         _ => Err(format!("error: unknown command {line:?}")),
     };

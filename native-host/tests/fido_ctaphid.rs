@@ -263,7 +263,6 @@ fn resident_credentials_listed_counted_and_deleted_with_both_protocols() {
             .map(|r| r.id)
             .collect();
         assert_eq!(rps, ["example.com"]);
-        drop(cm);
         // A token without `cm` is refused.
         let mc = ctap
             .pin_token("1234", permission::MC, Some("example.com"))

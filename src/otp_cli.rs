@@ -1,4 +1,4 @@
-//! OTP on the command line: `tessera otp list|codes|add|code|delete`, the same
+//! OTP on the command line: `tessera otp list|codes|add|code|delete|button`, the same
 //! `otp.*` protocol calls the popup makes, through the host's own router (PC/SC
 //! or `--virtual`). Secrets (the OTP secret, the PIN) are prompted for without
 //! echo or read from stdin lines, never from argv; an otpauth URI can be given
@@ -8,10 +8,12 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{json, Value};
+use tessera_core::keyboard;
 use tessera_core::otp::encoding::{self, SecretEncoding};
 use tessera_core::otp::{classify, Account, Explanation, QrContent};
 use tessera_core::protocol::{
     ErrorBody, ErrorCode, NewOtpAccount, OtpAccess, OtpAlgorithm, OtpEntry, OtpKind, OtpList,
+    StaticKeys,
 };
 use tessera_core::secret::Secret;
 
@@ -34,6 +36,54 @@ pub enum OtpCmd {
     Add(AddArgs),
     /// Delete an account (asks you to type its entry id).
     Delete(EntryArgs),
+    /// What the Crescendo Key's button types (single and double press).
+    #[command(subcommand)]
+    Button(ButtonCmd),
+}
+
+/// `tessera otp button …`
+#[derive(Subcommand)]
+pub enum ButtonCmd {
+    /// Show both presses' actions (a static password only by its length).
+    Show(TokenOpts),
+    /// Set one press's action.
+    Set(ButtonSetArgs),
+}
+
+/// Presses on the command line.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+pub enum PressArg {
+    /// One press.
+    Single,
+    /// Two quick presses.
+    Double,
+}
+
+/// `tessera otp button set` arguments.
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("action").required(true).args(["hotp", "static_password", "none"])))]
+pub struct ButtonSetArgs {
+    #[command(flatten)]
+    opts: TokenOpts,
+    /// Which press.
+    #[arg(long, value_enum)]
+    press: PressArg,
+    /// Type the HOTP code of slot 1.
+    #[arg(long)]
+    hotp: bool,
+    /// Type a static password (asked for without echo, or read from stdin;
+    /// converted to key presses with a US keyboard layout).
+    #[arg(long = "static")]
+    static_password: bool,
+    /// Type nothing.
+    #[arg(long)]
+    none: bool,
+    /// Replace a static password already on this press.
+    #[arg(long)]
+    replace: bool,
+    /// Ask for the PIN first.
+    #[arg(long)]
+    pin: bool,
 }
 
 /// `tessera otp code` arguments.
@@ -171,6 +221,8 @@ impl OtpCmd {
             OtpCmd::Code(a) => &a.opts,
             OtpCmd::Add(a) => &a.opts,
             OtpCmd::Delete(a) => &a.opts,
+            OtpCmd::Button(ButtonCmd::Show(o)) => o,
+            OtpCmd::Button(ButtonCmd::Set(a)) => &a.opts,
         }
     }
 }
@@ -214,6 +266,8 @@ fn execute(command: &OtpCmd) -> Out {
         OtpCmd::Code(a) => code(&mut host, &mut p, &target, a),
         OtpCmd::Add(a) => add(&mut host, &mut p, &target, a),
         OtpCmd::Delete(a) => delete(&mut host, &mut p, &target, a),
+        OtpCmd::Button(ButtonCmd::Show(_)) => button_show(&mut host, &target),
+        OtpCmd::Button(ButtonCmd::Set(a)) => button_set(&mut host, &mut p, &target, a),
     }
 }
 
@@ -556,4 +610,74 @@ fn delete(h: &mut Host, p: &mut Prompter, t: &Target, a: &EntryArgs) -> Out {
         pin,
     )?;
     Ok((v, vec![format!("Deleted {entry}.")]))
+}
+
+fn press_name(p: PressArg) -> &'static str {
+    match p {
+        PressArg::Single => "single",
+        PressArg::Double => "double",
+    }
+}
+
+fn action_line(press: &str, a: &Value) -> String {
+    let what = match (a["kind"].as_str(), a["length"].as_u64()) {
+        (Some("hotp"), _) => "types the HOTP code of slot 1".to_owned(),
+        (Some("static"), Some(n)) => format!("types a static password ({n} keys)"),
+        (Some("none"), _) => "does nothing".to_owned(),
+        _ => "does something this version does not know".to_owned(),
+    };
+    format!("  {press} press: {what}")
+}
+
+fn button_lines(t: &Target, v: &Value) -> Vec<String> {
+    vec![
+        format!("{} ({}) button:", t.model, t.info.id),
+        action_line("single", &v["single"]),
+        action_line("double", &v["double"]),
+    ]
+}
+
+fn button_show(h: &mut Host, t: &Target) -> Out {
+    let v = h.call_typed("button.get", &json!({"device": t.info.id}), Ctx::Pin)?;
+    let lines = button_lines(t, &v);
+    Ok((v, lines))
+}
+
+fn button_set(h: &mut Host, p: &mut Prompter, t: &Target, a: &ButtonSetArgs) -> Out {
+    let press = press_name(a.press);
+    let action = if a.static_password {
+        eprintln!(
+            "tessera: the key types key presses, not characters. What you type here is \
+             converted with a US keyboard layout; on a computer with another layout the key \
+             types other characters. Letters, digits, US punctuation, space and tab only."
+        );
+        let text = p.secret("Static password", "static password")?;
+        let keys = keyboard::keys_from_us_text(text.expose())
+            .map_err(|e| bad_input("static password", e))?;
+        json!({"kind": "static", "keys": StaticKeys::new(keys)})
+    } else if a.hotp {
+        json!({"kind": "hotp"})
+    } else {
+        json!({"kind": "none"})
+    };
+    let pin = ask_pin(p, a.pin)?;
+    let params = json!({
+        "device": t.info.id,
+        "press": press,
+        "action": action,
+        "replace": a.replace.then_some(press),
+    });
+    let v = call_with_pin(h, p, "button.set", params, pin).map_err(|f| match f {
+        Failure::Error(body, _) if body.code == ErrorCode::WouldOverwrite => Failure::Error(
+            body,
+            format!(
+                "the {press} press types a static password: setting it would erase it. \
+                 Run again with --replace to confirm."
+            ),
+        ),
+        other => other,
+    })?;
+    let mut lines = vec![format!("Set the {press} press.")];
+    lines.extend(button_lines(t, &v));
+    Ok((v, lines))
 }

@@ -62,7 +62,7 @@ pub struct CtlArgs {
     /// Control socket of the running card (its state file with extension .ctl).
     #[arg(long)]
     control: PathBuf,
-    /// press | unplug | plug | replug [ms] | button auto [ms] | button manual | button never | status | quit
+    /// press | double-press | typed | unplug | plug | replug [ms] | button auto [ms] | button manual | button never | status | quit
     #[arg(required = true)]
     command: Vec<String>,
 }
@@ -96,7 +96,11 @@ pub fn run(args: &RunArgs) -> Result<(), String> {
     let (tx, rx) = channel();
     let status = Arc::new(BridgeStatus::default());
     let ctl = control_path(args);
-    control::serve(&ctl, card.platform().button.clone(), tx, status.clone())
+    let handles = control::Handles {
+        button: card.platform().button.clone(),
+        keyboard: card.platform().keyboard.clone(),
+    };
+    control::serve(&ctl, handles, tx, status.clone())
         .map_err(|e| format!("cannot open the control socket {}: {e}", ctl.display()))?;
     eprintln!(
         "tessera: virtual {} on vpcd {} (state {}, control {})",

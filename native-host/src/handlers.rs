@@ -2,6 +2,7 @@
 //! or an [`ErrorBody`](tessera_core::protocol::ErrorBody).
 
 pub mod admin;
+pub mod button;
 pub mod devices;
 pub mod fido;
 pub mod hello;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::Value;
 use tessera_core::protocol::{
-    fido_methods, otp_methods, Call, ErrorBody, ErrorCode, Event, Request, Response,
+    button_methods, fido_methods, otp_methods, Call, ErrorBody, ErrorCode, Event, Request, Response,
 };
 
 use crate::admin_policy::AdminPolicy;
@@ -15,7 +15,7 @@ use crate::backend::{Backend, Listing, PcscBackend};
 use crate::devices::DeviceCache;
 use crate::handlers;
 use crate::handlers::token::Ctx;
-use crate::handlers::{admin, fido, otp, pin};
+use crate::handlers::{admin, button, fido, otp, pin};
 use crate::held::{HeldConnections, IDLE_RELEASE};
 use crate::policy_store::PolicyStore;
 
@@ -135,6 +135,9 @@ impl Router {
         if request.method.starts_with("otp.") {
             return self.route_otp(request, events);
         }
+        if request.method.starts_with("button.") {
+            return self.route_button(request);
+        }
         match Call::parse(&request.method, request.params)? {
             Call::Hello(params) => to_value(handlers::hello::hello(&params)?),
             Call::DevicesList => to_value(handlers::devices::list(&self.ctx())),
@@ -178,6 +181,32 @@ impl Router {
             otp_methods::DELETE => {
                 otp::delete(&ctx, &params_of(method, params)?)?;
                 Ok(serde_json::json!({}))
+            }
+            other => Err(ErrorBody::new(
+                ErrorCode::UnknownMethod,
+                format!("unknown method {other:?}"),
+            )
+            .with("method", other)),
+        }
+    }
+
+    /// The button methods (handlers/button.rs).
+    fn route_button(&self, request: Request) -> Result<Value, ErrorBody> {
+        let ctx = self.ctx();
+        let (method, params) = (request.method.as_str(), request.params);
+        match method {
+            button_methods::GET => to_value(button::get(&ctx, &params_of(method, params)?)?),
+            // Not serde's message: it could quote a static password's key.
+            button_methods::SET => {
+                let p = params_of(method, params).map_err(|_| {
+                    ErrorBody::new(
+                        ErrorCode::InvalidParams,
+                        "button.set: expected {device, press: single|double, action: {kind: \
+                         hotp|static|none, keys?: [{usage, shift?, altgr?}]}, pin?, replace?}",
+                    )
+                    .with("method", method)
+                })?;
+                to_value(button::set(&ctx, &p)?)
             }
             other => Err(ErrorBody::new(
                 ErrorCode::UnknownMethod,

@@ -9,6 +9,7 @@
 pub mod browser;
 pub mod fill;
 pub mod identity;
+pub mod keyboard;
 pub mod otp;
 pub mod pin_policy;
 pub mod popup;

@@ -4,6 +4,7 @@
 //! UTF-8 JSON value per frame. Tessera's frames are requests from the extension,
 //! responses from the host (echoing the request id), and host events.
 
+mod button;
 mod device;
 mod error_code;
 mod limits;
@@ -11,6 +12,10 @@ mod message;
 mod methods;
 mod otp;
 
+pub use button::{
+    button_methods, ButtonAction, ButtonActionInfo, ButtonActionKind, ButtonConfigInfo,
+    ButtonGetParams, ButtonPress, ButtonSetParams, StaticKeys,
+};
 pub use device::{
     DeviceParams, DevicePinParams, Feature, PairingCode, PersonalizeParams, PinChangeParams,
     PinPolicySetParams, PinStatus, PinUnblockParams, PolicyInfo, PukResult, RecycleParams,

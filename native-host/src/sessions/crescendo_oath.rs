@@ -9,8 +9,10 @@
 //!
 //! [`poll_until`]: CrescendoOathSession::poll_until
 
+mod button;
 mod layout;
 
+pub use button::*;
 pub use layout::*;
 
 use std::ops::ControlFlow;
@@ -360,6 +362,44 @@ impl<'c> CrescendoOathSession<'c> {
             )));
         }
         self.put(0x04, key)
+    }
+
+    /// GET BUTTON CONFIGURATION `80 CA 06 00 00` (emulator-defined,
+    /// `crescendo_oath/button.rs`): both presses' actions. Slot 1 only; a token without the
+    /// command answers `NotSupported`.
+    pub fn button_config(&mut self) -> Result<ButtonState, SessionError> {
+        if self.slot != OathSlot::One {
+            return Err(SessionError::NotSupported);
+        }
+        let r = self
+            .p
+            .send(&Apdu::new(0x80, BUTTON_GET_INS, BUTTON_P1, 0x00).le(0))?;
+        match r.sw {
+            Sw::WrongP1P2 | Sw::InsNotSupported | Sw::ClaNotSupported => {
+                return Err(SessionError::NotSupported)
+            }
+            sw => status(BUTTON_GET_INS, sw)?,
+        }
+        ButtonState::decode(&r.data)
+    }
+
+    /// PUT BUTTON CONFIGURATION `80 D8 06 P2 Lc <action>` (emulator-defined,
+    /// `crescendo_oath/button.rs`). Slot 1 only. Needs the ACA PIN.
+    pub fn put_button(&mut self, press: Press, action: &ButtonAction) -> Result<(), SessionError> {
+        if self.slot != OathSlot::One {
+            return Err(SessionError::NotSupported);
+        }
+        let data = action.encode()?;
+        let r = self
+            .p
+            .send(&Apdu::new(0x80, 0xD8, BUTTON_P1, press.p2()).data(&*data))?;
+        match r.sw {
+            Sw::WrongData => Err(SessionError::InvalidArgument(
+                "the token refused this button action (a key it cannot type?)".into(),
+            )),
+            Sw::WrongP1P2 => Err(SessionError::NotSupported),
+            sw => status(0xD8, sw),
+        }
     }
 
     /// Sends an OTP command once. `TouchRequired` on `6985` (the LED blinks).

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::apdu::{Command, Status};
-use crate::platform::Platform;
+use crate::platform::{KeyStroke, Platform, Press};
 
 /// The card PIN, shared by the ACA and PIV on a Crescendo Key (crescendo-apdu.md
 /// §4: "PIN or PIV PIN"; HID's sequences VERIFY on the ACA, then use OATH).
@@ -186,6 +186,13 @@ pub trait Applet: Send {
 
     /// Back to factory state.
     fn factory_reset(&mut self) {}
+
+    /// The key's button was pressed while no operation waited for it. The
+    /// applet that owns the button's actions returns the keys to type (maybe
+    /// none); every other applet returns `None`.
+    fn button_press(&mut self, _press: Press, _env: &mut Env) -> Option<Vec<KeyStroke>> {
+        None
+    }
 
     /// Persistent state, for the state file.
     fn save(&self) -> Value;

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::apdu::{Command, Status};
 use crate::applet::{Applet, CardRequest, Env, Interface, PinState, Security};
-use crate::platform::Platform;
+use crate::platform::{Platform, Press};
 
 /// Everything persistent about a card: what the state file holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,6 +24,15 @@ pub struct CardState {
     pub pin: PinState,
     /// Each applet's persistent state, by applet name.
     pub applets: BTreeMap<String, Value>,
+}
+
+/// What a button press did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pressed {
+    /// It completed a wait for presence (nothing typed).
+    Presence,
+    /// It typed this many keys (0: the action is "nothing" or cannot run).
+    Typed(usize),
 }
 
 /// Marker in every state file.
@@ -192,6 +201,26 @@ impl VirtualCard {
         }
         self.pin = state.pin;
         Ok(())
+    }
+
+    /// The key's button is pressed. A press while an operation waits for
+    /// presence (the LED blinks) completes that wait and types nothing
+    /// (crescendo-apdu.md §5.8 rule 3); otherwise the applet owning the
+    /// button's actions types what it is configured to (§5.1: slot 1's HOTP;
+    /// the rest is emulator-defined, `applets/crescendo_oath/button.rs`).
+    pub fn press(&mut self, press: Press) -> Pressed {
+        if self.platform.button.is_waiting() {
+            self.platform.button.press();
+            return Pressed::Presence;
+        }
+        for index in 0..self.applets.len() {
+            if let Some(keys) = self.with_env(index, |applet, env| applet.button_press(press, env))
+            {
+                self.platform.keyboard.type_keys(&keys);
+                return Pressed::Typed(keys.len());
+            }
+        }
+        Pressed::Typed(0)
     }
 
     /// Processes one command APDU; returns response data + SW1 SW2.

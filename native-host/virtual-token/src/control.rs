@@ -1,7 +1,13 @@
 //! The control socket of a running virtual card (a Unix socket, one text line in,
-//! one line out): `press`, `unplug`, `unplug-after N` (pull the card when the
-//! N-th APDU from now arrives), `plug`, `replug [ms]`, `button auto [ms] |
-//! manual | never`, `status`, `quit`. Used by tests and the demo.
+//! one line out): `press`, `double-press`, `typed`, `unplug`, `unplug-after N`
+//! (pull the card when the N-th APDU from now arrives), `plug`, `replug [ms]`,
+//! `button auto [ms] | manual | never`, `status`, `quit`. Used by tests and the demo.
+//!
+//! `press` completes a wait for presence (the LED blinks) or, when nothing
+//! waits, makes the card type its single-press action; `double-press` types
+//! the double-press action. `typed` answers the keys typed since it was last
+//! asked as `{"typed":[[modifiers, usage], …]}` (HID Keyboard/Keypad page
+//! usages, boot-report modifier bits) and forgets them.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -10,15 +16,52 @@ use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::platform::{Button, ButtonMode};
+use crate::card::Pressed;
+use crate::platform::{Button, ButtonMode, Keyboard, Press};
 use crate::vpcd::{BridgeStatus, Plug};
 
 /// Default delay of `replug` and of the `auto` button.
 const DEFAULT_REPLUG: Duration = Duration::from_millis(1000);
 const DEFAULT_AUTO: Duration = Duration::from_millis(300);
+/// How long a press waits for the bridge to run it.
+const PRESS_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// What the control socket reaches of the card.
+#[derive(Clone)]
+pub struct Handles {
+    /// The key's button.
+    pub button: Button,
+    /// What the key typed.
+    pub keyboard: Keyboard,
+}
+
+/// A press, run on the bridge thread (it owns the card).
+fn press(kind: Press, button: &Button, plug: &Sender<Plug>) -> Result<(), String> {
+    if kind == Press::Single && button.is_waiting() {
+        button.press();
+        return Ok(());
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    plug.send(Plug::Press(kind, tx))
+        .map_err(|e| e.to_string())?;
+    match rx.recv_timeout(PRESS_TIMEOUT) {
+        Ok(Pressed::Presence | Pressed::Typed(_)) => Ok(()),
+        Err(_) => Err("error: the key is unplugged (nothing typed)".to_owned()),
+    }
+}
+
+fn typed_json(keyboard: &Keyboard) -> String {
+    let keys: Vec<String> = keyboard
+        .take()
+        .iter()
+        .map(|k| format!("[{},{}]", k.modifiers, k.usage))
+        .collect();
+    format!("{{\"typed\":[{}]}}", keys.join(","))
+}
 
 /// Parses and performs one control line; returns the reply line.
-pub fn handle(line: &str, button: &Button, plug: &Sender<Plug>, status: &BridgeStatus) -> String {
+pub fn handle(line: &str, handles: &Handles, plug: &Sender<Plug>, status: &BridgeStatus) -> String {
+    let button = &handles.button;
     let words: Vec<&str> = line.split_whitespace().collect();
     let ms = |w: Option<&&str>, default: Duration| -> Result<Duration, String> {
         w.map_or(Ok(default), |s| {
@@ -28,10 +71,9 @@ pub fn handle(line: &str, button: &Button, plug: &Sender<Plug>, status: &BridgeS
         })
     };
     let result = match words.as_slice() {
-        ["press"] => {
-            button.press();
-            Ok(())
-        }
+        ["press"] => press(Press::Single, button, plug),
+        ["double-press"] => press(Press::Double, button, plug),
+        ["typed"] => return typed_json(&handles.keyboard),
         ["unplug"] => plug.send(Plug::Unplug).map_err(|e| e.to_string()),
         ["unplug-after", n] => n
             .parse::<u32>()
@@ -53,11 +95,12 @@ pub fn handle(line: &str, button: &Button, plug: &Sender<Plug>, status: &BridgeS
         }
         ["status"] => {
             return format!(
-                "{{\"plugged\":{},\"waiting_for_touch\":{},\"button\":\"{:?}\"}}",
-                status.plugged.load(Ordering::SeqCst),
-                button.is_waiting(),
-                button.mode()
-            )
+            "{{\"plugged\":{},\"waiting_for_touch\":{},\"button\":\"{:?}\",\"typed_pending\":{}}}",
+            status.plugged.load(Ordering::SeqCst),
+            button.is_waiting(),
+            button.mode(),
+            handles.keyboard.pending()
+        )
         }
         ["quit"] => plug.send(Plug::Quit).map_err(|e| e.to_string()),
         _ => Err(format!("error: unknown command {line:?}")),
@@ -73,7 +116,7 @@ pub fn handle(line: &str, button: &Button, plug: &Sender<Plug>, status: &BridgeS
 #[cfg(unix)]
 pub fn serve(
     path: &Path,
-    button: Button,
+    handles: Handles,
     plug: Sender<Plug>,
     status: Arc<BridgeStatus>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
@@ -90,7 +133,7 @@ pub fn serve(
             if BufReader::new(reader).read_line(&mut line).is_err() {
                 continue;
             }
-            let reply = handle(line.trim(), &button, &plug, &status);
+            let reply = handle(line.trim(), &handles, &plug, &status);
             let _ = writeln!(conn, "{reply}");
         }
     }))

@@ -140,6 +140,48 @@ impl Button {
     }
 }
 
+/// A press of the key's button, as the control socket gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Press {
+    /// One short press.
+    Single,
+    /// Two presses in quick succession.
+    Double,
+}
+
+/// One key the card types as a USB HID keyboard: a usage ID of the Keyboard/Keypad
+/// page (07h) with the modifier byte of the boot keyboard report (HID Usage
+/// Tables §10; HID 1.11 Appendix B: bit 1 = Left Shift, bit 6 = Right Alt).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyStroke {
+    /// Modifier bits (`02` Shift, `40` AltGr).
+    pub modifiers: u8,
+    /// Usage ID on page 07h.
+    pub usage: u8,
+}
+
+/// What the key typed, for tests (a real key sends it to the computer's HID
+/// keyboard driver). Shared between the card and the control socket.
+#[derive(Debug, Clone, Default)]
+pub struct Keyboard(Arc<Mutex<Vec<KeyStroke>>>);
+
+impl Keyboard {
+    /// Records typed keys.
+    pub fn type_keys(&self, keys: &[KeyStroke]) {
+        lock(&self.0).extend_from_slice(keys);
+    }
+
+    /// The keys typed since the last call, oldest first.
+    pub fn take(&self) -> Vec<KeyStroke> {
+        std::mem::take(&mut *lock(&self.0))
+    }
+
+    /// How many keys wait to be taken.
+    pub fn pending(&self) -> usize {
+        lock(&self.0).len()
+    }
+}
+
 /// Clock, randomness and button for one card.
 pub struct Platform {
     /// Monotonic time.
@@ -148,6 +190,8 @@ pub struct Platform {
     pub rng: Box<dyn RngCore + Send>,
     /// The key's button.
     pub button: Button,
+    /// Where button presses type their keys.
+    pub keyboard: Keyboard,
 }
 
 impl Platform {
@@ -157,6 +201,7 @@ impl Platform {
             clock: Arc::new(SystemClock::new()),
             rng: Box::new(StdRng::from_entropy()),
             button: Button::new(button),
+            keyboard: Keyboard::default(),
         }
     }
 
@@ -167,6 +212,7 @@ impl Platform {
             clock: Arc::new(clock.clone()),
             rng: Box::new(StdRng::seed_from_u64(seed)),
             button: Button::new(button),
+            keyboard: Keyboard::default(),
         };
         (platform, clock)
     }

@@ -9,11 +9,12 @@
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::card::VirtualCard;
+use crate::card::{Pressed, VirtualCard};
+use crate::platform::Press;
 use crate::state_file::StateFile;
 
 /// vpcd control codes (protocols.md §7.2).
@@ -26,7 +27,7 @@ const GET_ATR: u8 = 0x04;
 const POLL: Duration = Duration::from_millis(50);
 
 /// What the control socket asks of the bridge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Plug {
     /// Remove the card (close the vpcd connection).
     Unplug,
@@ -37,6 +38,9 @@ pub enum Plug {
     /// Pull the card when the n-th APDU from now arrives (it is not executed
     /// and not answered): simulates pulling a key in the middle of an operation.
     UnplugAfter(u32),
+    /// Press the key's button; what it did goes back on the sender (dropped
+    /// unanswered while the card is unplugged).
+    Press(Press, Sender<Pressed>),
     /// Stop the bridge.
     Quit,
 }
@@ -131,7 +135,7 @@ pub fn run(
         if !plugged {
             match control.recv() {
                 Ok(Plug::Plug) | Ok(Plug::Replug(_)) => plugged = true,
-                Ok(Plug::Unplug) | Ok(Plug::UnplugAfter(_)) => {}
+                Ok(Plug::Unplug) | Ok(Plug::UnplugAfter(_)) | Ok(Plug::Press(..)) => {}
                 Ok(Plug::Quit) | Err(_) => return,
             }
             continue;
@@ -169,9 +173,19 @@ pub fn run(
                 tracing::info!(?after, "card removed for a replug");
                 std::thread::sleep(after);
             }
-            Some(Plug::Plug) | Some(Plug::UnplugAfter(_)) | None => {
+            Some(Plug::Plug) | Some(Plug::UnplugAfter(_)) | Some(Plug::Press(..)) | None => {
                 // vpcd closed the connection (pcscd stopped): reconnect.
                 std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+    }
+}
+
+fn save_if_dirty(card: &mut VirtualCard, state: Option<&StateFile>) {
+    if card.take_dirty() {
+        if let Some(file) = state {
+            if let Err(e) = file.save(&card.save_state()) {
+                tracing::error!(error = %e, "cannot save the card state");
             }
         }
     }
@@ -193,6 +207,11 @@ fn serve(
                 pull_at = Some(n);
                 continue;
             }
+            Ok(Err(Plug::Press(press, answer))) => {
+                let _ = answer.send(card.press(press));
+                save_if_dirty(card, state);
+                continue;
+            }
             Ok(Err(p)) => return Some(p),
             Err(e) => {
                 tracing::warn!(error = %e, "vpcd connection failed");
@@ -205,6 +224,10 @@ fn serve(
             match p {
                 Plug::UnplugAfter(n) => pull_at = Some(n),
                 Plug::Plug => {}
+                Plug::Press(press, answer) => {
+                    let _ = answer.send(card.press(press));
+                    save_if_dirty(card, state);
+                }
                 other => return Some(other),
             }
         }
@@ -230,13 +253,7 @@ fn serve(
             apdu => {
                 pull_at = pull_at.map(|n| n - 1);
                 let response = card.transmit(apdu);
-                if card.take_dirty() {
-                    if let Some(file) = state {
-                        if let Err(e) = file.save(&card.save_state()) {
-                            tracing::error!(error = %e, "cannot save the card state");
-                        }
-                    }
-                }
+                save_if_dirty(card, state);
                 Some(response)
             }
         };

@@ -322,3 +322,81 @@ fn bcd_and_numeric_challenges() {
         let _ = SlotState::decode(junk);
     }
 }
+
+// ---- the button (emulator-defined table, docs/VIRTUAL_TOKEN.md) ----------
+
+/// Slot 1 SELECT in factory state (the corrected HID answer).
+const SELECT_SLOT1: (&str, &str) = (
+    "00A4040007A000000079230000",
+    "6F2F8407A0000000792300A52401052303000302260201014A17\
+     0000000000000000000000000600101E000000000000069000",
+);
+
+fn key(usage: u8, shift: bool, altgr: bool) -> tessera_core::keyboard::Key {
+    tessera_core::keyboard::Key {
+        usage,
+        shift,
+        altgr,
+    }
+}
+
+#[test]
+fn button_get_and_put_send_the_tables_bytes() {
+    let mut c = ScriptedConnection::new(&[
+        SELECT_SLOT1,
+        ("80CA060000", "010002089000"),
+        ("80D80602080203020400054014", "9000"),
+        ("80D806010100", "9000"),
+        ("80D806020101", "6982"),
+        ("80D806010101", "6A80"),
+    ]);
+    let mut s = CrescendoOathSession::open(&mut c, OathSlot::One).expect("open");
+    let state = s.button_config().expect("get");
+    assert_eq!(state.single, ActionState::Hotp);
+    assert_eq!(state.of(Press::Double), ActionState::Static { length: 8 });
+    // Shift+A, B, AltGr+Q.
+    let put = ButtonAction::Static(Zeroizing::new(vec![
+        key(0x04, true, false),
+        key(0x05, false, false),
+        key(0x14, false, true),
+    ]));
+    assert_eq!(format!("{put:?}"), "Static(*** 3 keys)");
+    s.put_button(Press::Double, &put).expect("static");
+    s.put_button(Press::Single, &ButtonAction::Nothing)
+        .expect("nothing");
+    assert!(matches!(
+        s.put_button(Press::Double, &ButtonAction::Hotp),
+        Err(SessionError::SecurityNotSatisfied)
+    ));
+    assert!(matches!(
+        s.put_button(Press::Single, &ButtonAction::Hotp),
+        Err(SessionError::InvalidArgument(_))
+    ));
+    drop(s);
+    c.finish();
+}
+
+#[test]
+fn button_refusals_before_anything_is_sent() {
+    let mut c = ScriptedConnection::new(&[SELECT_SLOT1, ("80CA060000", "6D00")]);
+    let mut s = CrescendoOathSession::open(&mut c, OathSlot::One).expect("open");
+    assert!(matches!(s.button_config(), Err(SessionError::NotSupported)));
+    let none = ButtonAction::Static(Zeroizing::new(vec![]));
+    assert!(matches!(
+        s.put_button(Press::Single, &none),
+        Err(SessionError::InvalidArgument(_))
+    ));
+    let long = ButtonAction::Static(Zeroizing::new(vec![key(4, false, false); 39]));
+    assert!(matches!(
+        s.put_button(Press::Single, &long),
+        Err(SessionError::InvalidArgument(_))
+    ));
+    drop(s);
+    c.finish();
+    assert!(ButtonState::decode(&[0x03, 0, 0, 0]).is_err());
+    assert!(
+        ButtonState::decode(&[0x02, 0, 0, 0]).is_err(),
+        "static of 0 keys"
+    );
+    assert!(ButtonState::decode(&[0x01, 0, 0]).is_err());
+}

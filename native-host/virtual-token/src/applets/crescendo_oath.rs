@@ -10,11 +10,15 @@
 //!   `6985` while waiting for the button (§5.8 rule 3).
 //! - The configuration bytes and access conditions HID does not publish are
 //!   defined in [`encoding`].
+//! - Slot 1 also holds the button's actions (single/double press: HOTP,
+//!   static password, nothing) with GET/PUT BUTTON CONFIGURATION, all
+//!   **emulator-defined** in [`button`].
 //!
 //! Status words beyond HID's (**emulator-defined**): `6A88` no key, `6986` the
 //! slot's mode does not answer this AUTHENTICATE (or TOTP on slot 1), `6A80`
 //! malformed data, `6A86` wrong P1/P2, `6D00` unknown INS, `6E00` unknown CLA.
 
+pub mod button;
 pub mod encoding;
 mod wire;
 
@@ -22,8 +26,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::apdu::{Command, Status};
-use crate::applet::{Applet, Env};
+use crate::applet::{Applet, Env, Interface};
 use crate::otp::{self, OcraInput, OCRA_QUESTION_LEN};
+use crate::platform::{KeyStroke, Press};
+use button::{Action, ButtonConfig};
 use encoding::{Config, Operation};
 
 /// The three OATH instance AIDs (§2.1); slot n has AID n-1.
@@ -54,6 +60,20 @@ struct Saved {
     config: String,
     /// Key, hex.
     key: Option<String>,
+    /// Slot 1: the button's actions, as PUT BUTTON CONFIGURATION data, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    button: Option<SavedButton>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedButton {
+    single: String,
+    double: String,
+}
+
+fn load_action(hex_data: &str) -> Result<Action, String> {
+    let bytes = hex::decode(hex_data).map_err(|e| format!("button: {e}"))?;
+    Action::decode(&bytes).map_err(|sw| format!("button: invalid action ({sw:?})"))
 }
 
 /// One OATH slot of a Crescendo Key.
@@ -61,6 +81,8 @@ pub struct CrescendoOathSlot {
     slot: u8,
     config: Config,
     key: Option<Vec<u8>>,
+    /// The button's actions (used on slot 1 only).
+    button: ButtonConfig,
     /// A PUT whose P1 had b7 set: (P1 without b7, data so far).
     put_chain: Option<(u8, Vec<u8>)>,
 }
@@ -76,8 +98,54 @@ impl CrescendoOathSlot {
             slot,
             config: Config::factory(),
             key: None,
+            button: ButtonConfig::factory(),
             put_chain: None,
         }
+    }
+
+    /// GET BUTTON CONFIGURATION `80 CA 06 00 00` (emulator-defined, [`button`]).
+    fn get_button(&self, cmd: &Command, reply: &mut Vec<u8>) -> Result<(), Status> {
+        if cmd.p1 != button::P1_BUTTON || cmd.p2 != 0 {
+            return Err(Status::WRONG_P1P2);
+        }
+        if !cmd.data.is_empty() {
+            return Err(Status::WRONG_LENGTH);
+        }
+        reply.extend_from_slice(&self.button.get_answer());
+        Ok(())
+    }
+
+    /// PUT BUTTON CONFIGURATION `80 D8 06 P2 Lc <action>` (emulator-defined,
+    /// [`button`]). Access: PIN.
+    fn put_button(&mut self, cmd: &Command, env: &mut Env) -> Result<(), Status> {
+        env.platform.button.cancel();
+        let press = button::press_of(cmd.p2).ok_or(Status::WRONG_P1P2)?;
+        if !env.security.pin_verified {
+            return Err(Status::SECURITY_NOT_SATISFIED);
+        }
+        let action = Action::decode(&cmd.data)?;
+        self.button.set(press, action);
+        env.mark_dirty();
+        Ok(())
+    }
+
+    /// The HOTP a press types: slot 1's code, then counter + 1; `None` when
+    /// the slot has no key, is not HOTP, or is Never over contact.
+    fn typed_hotp(&mut self, env: &mut Env) -> Option<Vec<KeyStroke>> {
+        let key = self.key.as_deref()?;
+        let c = &self.config;
+        if !c.allows(Operation::Hotp) || c.access(Interface::Contact).is_never() {
+            return None;
+        }
+        let code = otp::hotp(c.algorithm, key, c.counter, c.digits).ok()?;
+        self.config.counter = c.counter.checked_add(1)?;
+        env.mark_dirty();
+        let text = format!(
+            "{:0width$}",
+            code.value(),
+            width = usize::from(code.digits())
+        );
+        Some(button::digit_keys(&text))
     }
 
     /// §5.2 PUT KEY / PUT CONFIGURATION.
@@ -256,6 +324,8 @@ impl Applet for CrescendoOathSlot {
             self.put_chain = None;
         }
         match (cmd.ins, cmd.p1, cmd.p2) {
+            (0xD8, button::P1_BUTTON, _) if self.slot == 1 => self.put_button(cmd, env),
+            (button::INS_GET, _, _) if self.slot == 1 => self.get_button(cmd, reply),
             (0xD8, _, _) => self.put(cmd, env),
             (0x88, 0x00, 0x00) => self.hotp(cmd, env, reply),
             (0x88, 0x11, 0x00) => self.totp(cmd, env, reply),
@@ -281,13 +351,30 @@ impl Applet for CrescendoOathSlot {
     fn factory_reset(&mut self) {
         self.config = Config::factory();
         self.key = None;
+        self.button = ButtonConfig::factory();
         self.put_chain = None;
+    }
+
+    /// Slot 1 owns the button's actions (emulator-defined, [`button`]).
+    fn button_press(&mut self, press: Press, env: &mut Env) -> Option<Vec<KeyStroke>> {
+        if self.slot != 1 {
+            return None;
+        }
+        Some(match self.button.action(press).clone() {
+            Action::Nothing => vec![],
+            Action::Static(keys) => keys,
+            Action::Hotp => self.typed_hotp(env).unwrap_or_default(),
+        })
     }
 
     fn save(&self) -> Value {
         let saved = Saved {
             config: hex::encode_upper(self.config.encode()),
             key: self.key.as_ref().map(hex::encode_upper),
+            button: (self.slot == 1).then(|| SavedButton {
+                single: hex::encode_upper(self.button.single.encode()),
+                double: hex::encode_upper(self.button.double.encode()),
+            }),
         };
         serde_json::to_value(saved).unwrap_or(Value::Null)
     }
@@ -306,8 +393,16 @@ impl Applet for CrescendoOathSlot {
         {
             return Err("key: wrong length".into());
         }
+        let button = match saved.button {
+            Some(b) => ButtonConfig {
+                single: load_action(&b.single)?,
+                double: load_action(&b.double)?,
+            },
+            None => ButtonConfig::factory(),
+        };
         self.config = config;
         self.key = key;
+        self.button = button;
         self.put_chain = None;
         Ok(())
     }

@@ -162,5 +162,36 @@ fn apdus_per_operation() {
         3,
         3,
     );
+    let totp = json!({"kind": "totp", "algorithm": "sha1", "digits": 6, "period": 30, "name": "A",
+        "secret": "3132333435363738393031323334353637383930", "access": "always"});
+    count("otp.list", "otp.list", json!({"device": id}), 3, 3);
+    count(
+        "otp.add (slot given, PIN, checked)",
+        "otp.add",
+        json!({"device": id, "slot": 2, "account": totp, "pin": "14702580", "time": 1585752066}),
+        6,
+        6,
+    );
+    count(
+        "otp.add (first free slot, checked)",
+        "otp.add",
+        json!({"device": id, "account": totp, "time": 1585752066}),
+        4,
+        4,
+    );
+    count(
+        "otp.code (TOTP, no touch)",
+        "otp.code",
+        json!({"device": id, "entry": "slot-2", "time": 1585752066}),
+        2,
+        2,
+    );
+    count(
+        "otp.codes (two TOTP slots)",
+        "otp.codes",
+        json!({"device": id, "time": 1585752066}),
+        5,
+        5,
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

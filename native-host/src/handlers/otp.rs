@@ -629,94 +629,83 @@ fn add_crescendo(
         None => expected(a, key, time, counter, suite.as_ref())?,
     };
     let time32 = u32::try_from(time).map_err(|_| bad("time", "time out of range"))?;
-    // Re-read the slots inside the write's own transaction, then write.
-    let outcome = ctx.run(found, |c| {
-        verify_if(c, p.pin.as_ref())?;
-        let entries = crescendo_list(c)?;
-        let target = match p.slot {
-            Some(n) => slot_of(n).ok_or_else(|| {
-                SessionError::InvalidArgument(format!("there is no slot {n}; slots are 1–3"))
-            })?,
-            None => {
-                let fits = |e: &&OtpEntry| a.kind == OtpKind::Hotp || e.slot != Some(1);
-                // Free slots first (slot 1 last for HOTP: it is the button's).
-                let order = [2usize, 1, 0];
-                let free = order
-                    .iter()
-                    .filter_map(|&i| entries.get(i))
-                    .filter(fits)
-                    .find(|e| !e.configured);
-                match free.and_then(|e| e.slot).and_then(slot_of) {
-                    Some(s) => s,
-                    None => return Ok(Err(full(&entries))),
-                }
-            }
-        };
-        let Some(current) = entries.get(usize::from(slot_number(target) - 1)) else {
-            return Err(SessionError::Malformed("a slot did not answer".into()));
-        };
+    let check = access != OtpAccess::Never && unchecked.is_none();
+    let request = |kind: OtpKind| match kind {
+        OtpKind::Ocra => OtpRequest::ocra(
+            &OcraInput::numeric(VERIFY_QUESTION)
+                .map_err(|_| SessionError::InvalidArgument("question".into()))?,
+        ),
+        OtpKind::Totp => Ok(OtpRequest::totp(time32)),
+        OtpKind::Hotp => Ok(OtpRequest::hotp()),
+    };
+    // One transaction: re-read the slot, write, compute the check code while
+    // the slot is still selected, and undo the write if the code is wrong.
+    // Write into an open slot session and check while it is still selected;
+    // undo the write if the code is wrong or never comes.
+    let write = |s: &mut CrescendoOathSession,
+                 target: OathSlot|
+     -> Result<Result<OathSlot, ErrorBody>, SessionError> {
+        let current = crescendo_entry(target, s.state());
         if current.configured && p.replace.as_deref() != Some(current.id.as_str()) {
-            return Ok(Err(would_overwrite(current)));
+            return Ok(Err(would_overwrite(&current)));
         }
-        let mut s = CrescendoOathSession::open(c, target)?;
         s.put_config(&config.to_bytes())?;
         s.put_key(key)?;
-        drop(s);
-        Ok(Ok(target))
+        if !check {
+            return Ok(Ok(target));
+        }
+        let entry_id = slot_id(slot_number(target));
+        let got = s.poll_until(&request(a.kind)?, &PollPolicy::default(), |w| {
+            events.touch(&entry_id, w)
+        });
+        if got.as_ref().is_ok_and(|code| *code == want) {
+            return Ok(Ok(target));
+        }
+        s.put_config(&[])?;
+        s.put_key(&[])?;
+        Ok(Err(match got {
+            Ok(_) => ErrorBody::new(
+                ErrorCode::VerifyFailed,
+                "the key computed a different code than expected; the slot was cleared",
+            ),
+            Err(e) => crate::handlers::token::error(e),
+        }))
+    };
+    // One transaction: the slot is re-read by its SELECT right before the write.
+    let outcome = ctx.run(found, |c| {
+        verify_if(c, p.pin.as_ref())?;
+        if let Some(n) = p.slot {
+            let target = slot_of(n).ok_or_else(|| {
+                SessionError::InvalidArgument(format!("there is no slot {n}; slots are 1–3"))
+            })?;
+            let mut s = CrescendoOathSession::open(c, target)?;
+            return write(&mut s, target);
+        }
+        // The first free slot that suits, looking at 3, 2, then 1 (the
+        // button's slot last); the one found is written in the same session.
+        let mut seen = vec![];
+        for &slot in OathSlot::ALL.iter().rev() {
+            let mut s = CrescendoOathSession::open(c, slot)?;
+            let e = crescendo_entry(slot, s.state());
+            if !e.configured && (a.kind == OtpKind::Hotp || slot != OathSlot::One) {
+                return write(&mut s, slot);
+            }
+            seen.push(e);
+        }
+        seen.reverse();
+        Ok(Err(full(&seen)))
     })?;
     let target = outcome?;
-    let entry_id = slot_id(slot_number(target));
-    // The check: one code computed on the token (the PIN, if any, is verified).
-    let verified = if access == OtpAccess::Never {
-        Verification::NotChecked {
+    let verified = match unchecked {
+        _ if access == OtpAccess::Never => Verification::NotChecked {
             reason: "access is never: the key refuses to compute codes".into(),
-        }
-    } else if let Some(reason) = unchecked {
-        Verification::NotChecked {
+        },
+        Some(reason) => Verification::NotChecked {
             reason: reason.into(),
-        }
-    } else {
-        let got = ctx.run(found, |c| {
-            crescendo_code(
-                c,
-                target,
-                |kind| match kind {
-                    OtpKind::Ocra => OtpRequest::ocra(
-                        &OcraInput::numeric(VERIFY_QUESTION)
-                            .map_err(|_| SessionError::InvalidArgument("question".into()))?,
-                    ),
-                    OtpKind::Totp => Ok(OtpRequest::totp(time32)),
-                    OtpKind::Hotp => Ok(OtpRequest::hotp()),
-                },
-                events,
-                &entry_id,
-            )
-        });
-        match got {
-            Ok((code, _, _)) if code == want => Verification::Computed,
-            other => {
-                // Never leave a slot that computes the wrong codes behind.
-                let _ = ctx.run(found, |c| {
-                    let mut s = CrescendoOathSession::open(c, target)?;
-                    s.put_config(&[])?;
-                    s.put_key(&[])
-                });
-                return Err(match other {
-                    Ok(_) => ErrorBody::new(
-                        ErrorCode::VerifyFailed,
-                        "the key computed a different code than expected; the slot was cleared",
-                    ),
-                    Err(e) => e,
-                });
-            }
-        }
+        },
+        None => Verification::Computed,
     };
-    let entry = ctx
-        .run(found, |c| {
-            let s = CrescendoOathSession::open(c, target)?;
-            Ok(crescendo_entry(target, s.state()))
-        })
-        .unwrap_or_else(|_| crescendo_entry(target, None));
+    let entry = crescendo_entry(target, Some(&SlotState::from_config(&config)));
     Ok(OtpAdded { entry, verified })
 }
 

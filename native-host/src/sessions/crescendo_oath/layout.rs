@@ -61,6 +61,26 @@ impl SlotState {
         })
     }
 
+    /// The state a slot reports after `config` was written (the `4A` layout:
+    /// counter, two RFU bytes, configuration bytes 8–20).
+    pub fn from_config(config: &OathConfig) -> SlotState {
+        let bytes = config.to_bytes();
+        let mut object = config.counter.to_be_bytes().to_vec();
+        object.extend_from_slice(&[0, 0]);
+        object.extend(bytes.iter().skip(8).take(13));
+        SlotState::decode(&object).unwrap_or(SlotState {
+            counter: config.counter,
+            mode: config.mode,
+            algorithm: config.algorithm,
+            digits: config.digits,
+            truncation: config.truncation,
+            time_step: config.time_step,
+            time_unit: config.time_unit,
+            contact_access: Some(config.contact),
+            raw: object,
+        })
+    }
+
     /// The slot shows HID's factory object: never personalised, cleared, or
     /// personalised by another tool with exactly the factory settings.
     pub fn is_factory(&self) -> bool {

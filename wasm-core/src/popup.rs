@@ -10,21 +10,24 @@
 mod device_menu;
 mod dialogs;
 mod disconnect;
+mod otp_view;
 mod view;
 
 pub use crate::browser::Browser;
 pub use device_menu::{tile_actions, TileActions};
-pub use dialogs::{Dialog, Token};
+pub use dialogs::{AccountMeta, Dialog, Token};
 pub use disconnect::classify_disconnect;
+pub use otp_view::Accounts;
 pub use view::{
     Action, Block, ButtonView, Choice, ConnState, ConnectionView, DialogView, FieldView, HostView,
-    InputKind, LockState, LockView, MenuItem, NoticeView, RuleView, Text, TokenItem, TokensState,
-    TokensView, Tone, View,
+    InputKind, LockState, LockView, MenuItem, NoticeView, OtpState, OtpTile, OtpView, RuleView,
+    Text, TokenItem, TokensState, TokensView, Tone, View,
 };
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::protocol::OtpList;
 use crate::protocol::{
     DevicesList, ErrorBody, ErrorCode, Event, HelloResult, PcscState, Reader, Response,
     MIN_PROTOCOL_VERSION, PROTOCOL_VERSION,
@@ -73,6 +76,15 @@ pub enum PopupInput {
         device: String,
         /// The action.
         action: Action,
+        /// The OTP entry it acts on (OTP tiles; for Add, an empty slot).
+        #[serde(default)]
+        entry: Option<String>,
+    },
+    /// The account metadata the extension keeps (chrome.storage.local
+    /// `accounts`), on popup start and whenever it changes.
+    Accounts {
+        /// `{"<deviceId>/<entryId>": {issuer, name, site?}}`.
+        accounts: Value,
     },
     /// The user changed a dialog field (checkboxes send `"true"`/`"false"`).
     Field {
@@ -108,6 +120,25 @@ pub struct Step {
     pub view: View,
     /// Calls to send now.
     pub calls: Vec<OutCall>,
+    /// What the glue does besides rendering (clipboard, storage).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub effects: Vec<Effect>,
+}
+
+/// A side effect the glue carries out for the core.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Effect {
+    /// `navigator.clipboard.writeText(text)`, then announce "Copied".
+    Copy {
+        /// The code.
+        text: Secret,
+    },
+    /// `chrome.storage.local.set({accounts})` (metadata only, no secret).
+    StoreAccounts {
+        /// The whole map.
+        accounts: Accounts,
+    },
 }
 
 /// The open dialog: the token it acts on, its state machine, the call it waits for.
@@ -144,6 +175,12 @@ pub struct Popup {
     notice: Option<NoticeView>,
     next_id: u64,
     change_demanded: Vec<String>,
+    /// `otp.list` results per device (absent: not answered yet).
+    otp: Vec<(String, Result<OtpList, Text>)>,
+    /// Pending `otp.list` calls: id → device.
+    otp_calls: Vec<(u64, String)>,
+    accounts: Accounts,
+    effects: Vec<Effect>,
 }
 
 impl Popup {
@@ -165,15 +202,33 @@ impl Popup {
             notice: None,
             next_id: 1,
             change_demanded: vec![],
+            otp: vec![],
+            otp_calls: vec![],
+            accounts: Accounts::new(),
+            effects: vec![],
         }
     }
 
     /// The current view.
     pub fn view(&self) -> View {
+        let mut tokens = self.tokens.clone();
+        for item in &mut tokens.items {
+            let Some(device) = item.device.as_deref() else {
+                continue;
+            };
+            if !self
+                .token(device)
+                .is_some_and(|t| device_menu::has_otp(&t.info))
+            {
+                continue;
+            }
+            let list = self.otp.iter().find(|(d, _)| d == device).map(|(_, l)| l);
+            item.otp = Some(otp_view::section(device, list, &self.accounts));
+        }
         View {
             connection: self.conn.clone(),
             host: self.host.clone(),
-            tokens: self.tokens.clone(),
+            tokens,
             notice: self.notice.clone(),
             dialog: self.dialog.as_ref().map(dialog_view),
         }
@@ -189,7 +244,15 @@ impl Popup {
             } => self.on_status(state, hello, error),
             PopupInput::Reply { method, response } => self.on_reply(&method, response),
             PopupInput::Event(event) => self.on_event(&event),
-            PopupInput::Open { device, action } => self.on_open(&device, action),
+            PopupInput::Open {
+                device,
+                action,
+                entry,
+            } => self.on_open(&device, action, entry.as_deref()),
+            PopupInput::Accounts { accounts } => {
+                self.accounts = serde_json::from_value(accounts).unwrap_or_default();
+                vec![]
+            }
             PopupInput::Field { name, value } => match self.dialog.as_mut() {
                 Some(d) => {
                     d.close_refused = false;
@@ -204,6 +267,7 @@ impl Popup {
         Step {
             view: self.view(),
             calls,
+            effects: std::mem::take(&mut self.effects),
         }
     }
 
@@ -312,13 +376,52 @@ impl Popup {
         })
     }
 
-    fn on_open(&mut self, device: &str, action: Action) -> Vec<OutCall> {
+    fn on_open(&mut self, device: &str, action: Action, entry: Option<&str>) -> Vec<OutCall> {
         if self.dialog.is_some() || self.quick.is_some() {
             return vec![];
         }
-        let Some(token) = self.token(device) else {
+        let Some(mut token) = self.token(device) else {
             return vec![];
         };
+        if matches!(action, Action::OtpCode | Action::OtpAdd | Action::OtpDelete) {
+            let Some(Ok(list)) = self.otp.iter().find(|(d, _)| d == device).map(|(_, l)| l) else {
+                return vec![];
+            };
+            let list = list.clone();
+            let found = entry.and_then(|id| list.entries.iter().find(|e| e.id == id).cloned());
+            if entry.is_some() && found.is_none() {
+                return vec![];
+            }
+            let title = found.as_ref().map_or(Text::key("otp_heading"), |e| {
+                otp_view::tile(device, e, &self.accounts).title
+            });
+            let titles = list
+                .entries
+                .iter()
+                .map(|e| {
+                    (
+                        e.id.clone(),
+                        otp_view::tile(device, e, &self.accounts).title,
+                    )
+                })
+                .collect();
+            token.otp = Some(list);
+            let Some(mut machine) =
+                dialogs::open_otp(action, &token, found.as_ref(), title, titles)
+            else {
+                return vec![];
+            };
+            self.notice = None;
+            let out = machine.start(&token);
+            self.dialog = Some(OpenDialog {
+                token,
+                machine,
+                pending: None,
+                pending_read: false,
+                close_refused: false,
+            });
+            return self.apply_out(out);
+        }
         if !device_menu::allowed(&token.info, action) {
             return vec![];
         }
@@ -393,14 +496,29 @@ impl Popup {
             }
             calls.push(call);
         }
-        if out.close {
-            self.dialog = None;
-        }
         if let Some(text) = out.notice {
             self.notice = Some(NoticeView {
                 text,
                 tone: Tone::Ok,
             });
+        }
+        if let Some(text) = out.copy {
+            self.effects.push(Effect::Copy { text });
+        }
+        if let Some((entry, meta)) = out.store {
+            if let Some(d) = &self.dialog {
+                let key = otp_view::meta_key(&d.token.id, &entry);
+                match meta {
+                    Some(m) => self.accounts.insert(key, m),
+                    None => self.accounts.remove(&key),
+                };
+                self.effects.push(Effect::StoreAccounts {
+                    accounts: self.accounts.clone(),
+                });
+            }
+        }
+        if out.close {
+            self.dialog = None;
         }
         if out.relist {
             calls.push(self.call("devices.list", Value::Object(Default::default())));
@@ -440,6 +558,18 @@ impl Popup {
                 },
             });
             return vec![self.call("devices.list", Value::Object(Default::default()))];
+        }
+        if let Some(i) = self.otp_calls.iter().position(|(c, _)| Some(*c) == id) {
+            let (_, device) = self.otp_calls.remove(i);
+            let listed = result
+                .map_err(|e| dialogs::host_error_text(&e))
+                .and_then(|v| {
+                    serde_json::from_value::<OtpList>(v)
+                        .map_err(|e| Text::with("err_unexpected", [e.to_string()]))
+                });
+            self.otp.retain(|(d, _)| *d != device);
+            self.otp.push((device, listed));
+            return vec![];
         }
         if method == "devices.list" {
             return self.on_devices(result);
@@ -491,7 +621,9 @@ impl Popup {
                         d.token.info = fresh.clone();
                     }
                 }
-                return self.demand_pin_change();
+                let mut calls = self.list_otp();
+                calls.extend(self.demand_pin_change());
+                return calls;
             }
             Err(message) => {
                 self.tokens = TokensView {
@@ -503,6 +635,27 @@ impl Popup {
         }
         self.readers.clear();
         vec![]
+    }
+
+    /// `otp.list` for every token with an OTP applet (the old lists stay
+    /// shown until the answers come; tokens gone are forgotten).
+    fn list_otp(&mut self) -> Vec<OutCall> {
+        let devices: Vec<String> = self
+            .readers
+            .iter()
+            .filter_map(|r| r.card.as_ref()?.token.as_ref())
+            .filter(|t| device_menu::has_otp(t))
+            .map(|t| t.id.clone())
+            .collect();
+        self.otp.retain(|(d, _)| devices.contains(d));
+        devices
+            .into_iter()
+            .map(|device| {
+                let call = self.call("otp.list", serde_json::json!({"device": device}));
+                self.otp_calls.push((call.id, device));
+                call
+            })
+            .collect()
     }
 
     /// A token whose policy demands a new PIN gets the Change PIN dialog at
@@ -533,6 +686,17 @@ impl Popup {
             "devices.changed" if self.conn.state == ConnState::Connected => {
                 vec![self.call("devices.list", Value::Object(Default::default()))]
             }
+            "otp.touch" => {
+                if let Some(d) = self
+                    .dialog
+                    .as_mut()
+                    .filter(|d| d.pending.is_some() && d.pending == event.id)
+                {
+                    let out = d.machine.event(&d.token, &event.event, &event.data);
+                    return self.apply_out(out);
+                }
+                vec![]
+            }
             _ => vec![],
         }
     }
@@ -552,6 +716,7 @@ fn token_item(reader: &Reader) -> TokenItem {
             primary: None,
             menu: vec![],
             menu_label: None,
+            otp: None,
         };
     };
     let actions = card.token.as_ref().map(tile_actions);
@@ -580,6 +745,7 @@ fn token_item(reader: &Reader) -> TokenItem {
         notice,
         primary,
         menu,
+        otp: None,
     }
 }
 
@@ -859,6 +1025,7 @@ mod tests {
         p.apply(PopupInput::Open {
             device: "ID1".into(),
             action,
+            entry: None,
         })
     }
 
@@ -1021,7 +1188,7 @@ mod tests {
         let (mut p, step) = with_token(json!({"state": "locked", "tries_left": 6}), true);
         let dlg = step.view.dialog.expect("demanded");
         assert_eq!(dlg.kind, Action::ChangePin);
-        assert_eq!(methods(&step.calls), vec!["pin.policy.get"]);
+        assert_eq!(methods(&step.calls), vec!["otp.list", "pin.policy.get"]);
         let tile = &step.view.tokens.items[0];
         assert_eq!(tile.notice, Some(Text::key("tile_must_change")));
         p.apply(PopupInput::Close);
@@ -1092,7 +1259,8 @@ mod tests {
             i,
             PopupInput::Open {
                 device: "X".into(),
-                action: Action::ChangePin
+                action: Action::ChangePin,
+                entry: None,
             }
         );
         let i: PopupInput =
@@ -1125,8 +1293,12 @@ mod tests {
             include_str!("popup/dialogs/recycle.rs"),
             include_str!("popup/dialogs/reveal.rs"),
             include_str!("popup/dialogs/unblock.rs"),
+            include_str!("popup/dialogs/enroll.rs"),
+            include_str!("popup/dialogs/otp_code.rs"),
+            include_str!("popup/dialogs/otp_delete.rs"),
+            include_str!("popup/otp_view.rs"),
         ];
-        const PREFIXES: [&str; 24] = [
+        const PREFIXES: [&str; 25] = [
             "action_",
             "btn_",
             "challenge_",
@@ -1142,6 +1314,7 @@ mod tests {
             "menu_",
             "method_",
             "notice_",
+            "otp_",
             "out_",
             "policy_",
             "progress_",

@@ -6,8 +6,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
 import {
-  EXTENSION_ID, freshInstall, launchChromium, openPopup, screenshot, startPcscd, startVirtualCard,
+  freshInstall, launchChromium, openPopup, screenshot, startPcscd, startVirtualCard,
   waitFor, withFailureShots,
 } from './harness.mjs';
 import { PINS, rememberSecret } from './secrets.mjs';
@@ -51,15 +52,23 @@ function ocraQN08(key, question) {
 }
 
 describe('OTP in the popup', () => {
-  let pcscd; let install; let browser;
+  let pcscd; let install; let browser; let server; let clipPage;
   before(async () => {
     rememberSecret(RFC_KEY_HEX);
     pcscd = await startPcscd();
     install = freshInstall();
     browser = await launchChromium({ ...install, env: { HOME: install.home, XDG_DATA_HOME: '' } });
-    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `chrome-extension://${EXTENSION_ID}` });
+    // The clipboard is read from a plain http page (permissions cannot be
+    // granted to the extension's origin, and the extension asks only to write).
+    server = createServer((_, res) => res.end('<!doctype html><title>clipboard</title>'));
+    await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+    const origin = `http://127.0.0.1:${server.address().port}`;
+    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+    clipPage = await browser.context.newPage();
+    await clipPage.goto(origin);
   });
   after(async () => {
+    server?.close();
     await browser?.close();
     await pcscd?.stop();
     install?.cleanup();
@@ -69,6 +78,7 @@ describe('OTP in the popup', () => {
   async function withCard(name, body, options = {}) {
     const card = await startVirtualCard(options);
     const page = await openPopup(browser.context);
+    await page.bringToFront();
     await page.setViewportSize({ width: 360, height: 640 });
     try {
       await page.waitForSelector('body[data-conn="connected"][data-tokens="ready"]', { timeout: 15000 });
@@ -100,7 +110,12 @@ describe('OTP in the popup', () => {
     await screenshot(page, GROUP, `${name}-dark`);
     await page.emulateMedia({ colorScheme: 'light' });
   }
-  const clipboard = (page) => page.evaluate(() => navigator.clipboard.readText());
+  async function clipboard(page) {
+    await clipPage.bringToFront();
+    const text = await clipPage.evaluate(() => navigator.clipboard.readText());
+    await page.bringToFront();
+    return text;
+  }
   const shownCode = (page) => dialog(page).locator('output.otp-code').getAttribute('data-code');
 
   /** Fills the PIN step (the key wants its PIN for writes) and submits. */

@@ -363,7 +363,7 @@ impl Enroll {
             self.form.error("digits", Text::key("err_digits"));
             return None;
         }
-        let secret = Secret::new(data_encoding::HEXLOWER.encode(account.secret.expose()));
+        let secret = Secret::new(hex(account.secret.expose()));
         let mut a = json!({
             "kind": account.kind,
             "algorithm": account.algorithm,
@@ -456,7 +456,7 @@ impl Enroll {
                 blocks.push(para_with(
                     "otp_uri_preview",
                     [
-                        a.kind.as_str().to_uppercase(),
+                        kind_upper(a.kind).to_owned(),
                         a.label(),
                         a.algorithm.as_str().to_owned(),
                         a.digits.to_string(),
@@ -563,7 +563,7 @@ impl Enroll {
                     let used = list.iter().find(|e| e.slot == Some(n) && e.configured);
                     let label = match used.and_then(|e| e.kind) {
                         Some(k) => {
-                            Text::with("otp_slot_used", [n.to_string(), k.as_str().to_uppercase()])
+                            Text::with("otp_slot_used", [n.to_string(), kind_upper(k).to_owned()])
                         }
                         None => Text::with("otp_slot_free", [n.to_string()]),
                     };
@@ -616,6 +616,26 @@ impl Enroll {
     }
 }
 
+/// Lowercase hex (the protocol's secret form), straight into the [`Secret`].
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
+}
+
+/// "TOTP", "HOTP", "OCRA".
+fn kind_upper(k: OtpKind) -> &'static str {
+    match k {
+        OtpKind::Totp => "TOTP",
+        OtpKind::Hotp => "HOTP",
+        OtpKind::Ocra => "OCRA",
+    }
+}
+
 const PICK_VALUES: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 const DIGIT_VALUES: [&str; 3] = ["6", "7", "8"];
 const SLOT_VALUES: [&str; 3] = ["1", "2", "3"];
@@ -664,7 +684,7 @@ impl Dialog for Enroll {
             Step::Overwrite(e) => {
                 let kind = e
                     .kind
-                    .map_or_else(String::new, |k| k.as_str().to_uppercase());
+                    .map_or_else(String::new, |k| kind_upper(k).to_owned());
                 let mut replace = button("replace", "btn_replace", true);
                 replace.danger = true;
                 Body {

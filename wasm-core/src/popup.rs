@@ -1343,6 +1343,138 @@ mod tests {
         assert!(checked > 150, "found {checked} keys");
     }
 
+    fn otp_list() -> Value {
+        json!({"family": "crescendo", "capacity": 3,
+            "support": {"kinds": ["hotp", "totp", "ocra"], "algorithms": ["sha1"], "digits": [6, 8],
+                        "access": ["always", "never", "pin", "pin_touch"], "touch": false, "names_on_token": false},
+            "entries": [
+                {"id": "slot-1", "slot": 1, "configured": false, "touch": false},
+                {"id": "slot-2", "slot": 2, "configured": true, "kind": "hotp", "algorithm": "sha1",
+                 "digits": 6, "access": "always", "touch": true},
+                {"id": "slot-3", "slot": 3, "configured": false, "touch": false}]})
+    }
+
+    /// A popup showing "ID1" with its OTP slots listed.
+    fn with_otp() -> Popup {
+        let mut p = Popup::new(Browser::Chromium);
+        let id = connected(&mut p).calls[0].id;
+        let step = p.apply(PopupInput::Reply {
+            method: "devices.list".into(),
+            response: Response::ok(
+                id,
+                token_list(json!({"state": "locked", "tries_left": 6}), false),
+            ),
+        });
+        let list = step.calls[0].clone();
+        assert_eq!(list.method, "otp.list");
+        assert_eq!(list.params, json!({"device": "ID1"}));
+        let otp = step.view.tokens.items[0].otp.clone().expect("otp section");
+        assert_eq!(otp.state, OtpState::Loading);
+        let step = reply(&mut p, &list, Ok(otp_list()));
+        let otp = step.view.tokens.items[0].otp.clone().expect("otp section");
+        assert_eq!(otp.state, OtpState::Ready);
+        assert_eq!(otp.entries.len(), 3);
+        assert!(step.view.tokens.items[1].otp.is_none(), "empty reader");
+        p
+    }
+
+    fn open_entry(p: &mut Popup, action: Action, entry: Option<&str>) -> Step {
+        p.apply(PopupInput::Open {
+            device: "ID1".into(),
+            action,
+            entry: entry.map(str::to_owned),
+        })
+    }
+
+    #[test]
+    fn otp_code_routes_touch_events_and_copies_the_code() {
+        let mut p = with_otp();
+        let step = open_entry(&mut p, Action::OtpCode, Some("slot-2"));
+        let call = step.calls[0].clone();
+        assert_eq!(call.method, "otp.code");
+        let touch = |id| {
+            PopupInput::Event(Event {
+                event: "otp.touch".into(),
+                id: Some(id),
+                data: json!({"entry": "slot-2", "attempt": 1, "remaining_ms": 28_000}),
+            })
+        };
+        let step = p.apply(touch(call.id + 100));
+        assert_eq!(
+            step.view.dialog.map(|d| d.step),
+            Some("waiting"),
+            "another request's event"
+        );
+        let step = p.apply(touch(call.id));
+        assert_eq!(step.view.dialog.map(|d| d.step), Some("touch"));
+        let step = reply(&mut p, &call, Ok(json!({"code": "287082"})));
+        assert_eq!(
+            step.effects,
+            vec![Effect::Copy {
+                text: Secret::new("287082")
+            }]
+        );
+        assert_eq!(step.view.dialog.map(|d| d.step), Some("code"));
+        assert!(p.apply(PopupInput::Close).effects.is_empty());
+    }
+
+    #[test]
+    fn enrollment_stores_names_and_the_tile_shows_them() {
+        let mut p = with_otp();
+        p.apply(PopupInput::Accounts {
+            accounts: json!({"ID1/slot-2": {"issuer": "Old", "name": "bob"}}),
+        });
+        assert_eq!(
+            p.view().tokens.items[0]
+                .otp
+                .as_ref()
+                .map(|o| o.entries[1].title.clone()),
+            Some(Text::literal("Old: bob"))
+        );
+        assert!(open_entry(&mut p, Action::OtpCode, Some("slot-9"))
+            .view
+            .dialog
+            .is_none());
+        let step = open_entry(&mut p, Action::OtpAdd, Some("slot-3"));
+        assert_eq!(step.view.dialog.map(|d| d.kind), Some(Action::OtpAdd));
+        field(
+            &mut p,
+            "uri",
+            "otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP&issuer=Example",
+        );
+        let call = press(&mut p, "submit").calls[0].clone();
+        assert_eq!(call.params["slot"], json!(3));
+        let step = reply(
+            &mut p,
+            &call,
+            Ok(
+                json!({"entry": {"id": "slot-3", "slot": 3, "configured": true, "kind": "totp", "touch": false},
+                      "verified": {"status": "computed"}}),
+            ),
+        );
+        assert_eq!(methods(&step.calls), vec!["devices.list"]);
+        let Some(Effect::StoreAccounts { accounts }) = step.effects.first() else {
+            panic!("store effect")
+        };
+        assert_eq!(accounts.len(), 2);
+        assert_eq!(accounts["ID1/slot-3"].title(), "Example: alice");
+        let json = serde_json::to_string(&step.effects).expect("json");
+        assert!(
+            !json.contains("JBSWY3DPEHPK3PXP") && !json.contains("48656c6c"),
+            "no secret stored"
+        );
+        // Delete forgets the name.
+        p.apply(PopupInput::Close);
+        open_entry(&mut p, Action::OtpDelete, Some("slot-2"));
+        field(&mut p, "confirm", "slot-2");
+        let call = press(&mut p, "submit").calls[0].clone();
+        let step = reply(&mut p, &call, Ok(json!({})));
+        let Some(Effect::StoreAccounts { accounts }) = step.effects.first() else {
+            panic!("store effect")
+        };
+        assert!(!accounts.contains_key("ID1/slot-2"));
+    }
+
     #[test]
     fn losing_the_host_closes_the_dialog() {
         let (mut p, _) = with_token(json!({"state": "locked", "tries_left": 6}), false);

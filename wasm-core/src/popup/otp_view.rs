@@ -26,6 +26,15 @@ pub fn kind_text(kind: OtpKind) -> Text {
     })
 }
 
+/// "TOTP", "HOTP", "OCRA" as values (proper names, not translated).
+pub fn kind_upper(k: OtpKind) -> &'static str {
+    match k {
+        OtpKind::Totp => "TOTP",
+        OtpKind::Hotp => "HOTP",
+        OtpKind::Ocra => "OCRA",
+    }
+}
+
 /// Who may compute a code.
 pub fn access_text(access: OtpAccess) -> Text {
     Text::key(match access {

@@ -17,7 +17,7 @@ use crate::protocol::{ErrorBody, ErrorCode, PinStatus};
 use crate::protocol::{OtpAccess, OtpAdded, OtpEntry, OtpFamily, OtpSupport, Verification};
 use crate::secret::Secret;
 
-use super::super::otp_view::{access_text, kind_text};
+use super::super::otp_view::{access_text, kind_text, kind_upper};
 use super::super::view::{Action, Block, Choice, FieldView, InputKind, Text, Tone};
 use super::form::{check_pin_entry, pin_entry, Form};
 use super::{
@@ -625,15 +625,6 @@ fn hex(bytes: &[u8]) -> String {
         s.push(char::from(DIGITS[usize::from(b & 15)]));
     }
     s
-}
-
-/// "TOTP", "HOTP", "OCRA".
-fn kind_upper(k: OtpKind) -> &'static str {
-    match k {
-        OtpKind::Totp => "TOTP",
-        OtpKind::Hotp => "HOTP",
-        OtpKind::Ocra => "OCRA",
-    }
 }
 
 const PICK_VALUES: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];

@@ -7,7 +7,7 @@ use crate::protocol::OtpEntry;
 use crate::protocol::{ErrorBody, ErrorCode, PinStatus};
 use crate::secret::Secret;
 
-use super::super::otp_view::kind_text;
+use super::super::otp_view::kind_upper;
 use super::super::view::{Action, Block, InputKind, Text, Tone};
 use super::form::{check_pin_entry, pin_entry, Form};
 use super::{blocked_body, button, cancel, pin_failure, Body, Dialog, Failure, Out, Token};
@@ -44,24 +44,19 @@ impl Dialog for OtpDelete {
         if self.need_pin && t.pin == Some(PinStatus::Blocked) {
             return blocked_body(t);
         }
-        let kind = self
-            .entry
-            .kind
-            .map_or(Text::key("otp_kind_unknown"), kind_text);
         let mut blocks = vec![
             Block::Output {
                 name: "entry",
                 label: self.title.clone(),
-                value: self.entry.id.clone(),
+                value: match self.entry.kind {
+                    Some(k) => format!("{} · {}", self.entry.id, kind_upper(k)),
+                    None => self.entry.id.clone(),
+                },
                 copy: false,
             },
             Block::Text {
                 text: Text::key("dlg_otp_delete_warning"),
                 tone: Tone::Danger,
-            },
-            Block::Text {
-                text: kind,
-                tone: Tone::Info,
             },
         ];
         if self.need_pin {

@@ -13,6 +13,7 @@ let port = null;
 let status = { kind: 'status', state: 'connecting' };
 let nextHostId = 1;
 const pending = new Map(); // host id -> (response) => void
+const callers = new Map(); // host id -> {port, id}: where a request's events (otp.touch) go
 const popups = new Set();
 let retryMs = RETRY_MIN_MS;
 let retryTimer = null;
@@ -22,20 +23,30 @@ function setStatus(next) {
   for (const p of popups) p.postMessage(status);
 }
 
-function callHost(method, params) {
+function callHost(method, params, caller) {
   return new Promise((resolve) => {
     if (!port) {
       resolve({ id: null, error: { code: 'host_disconnected', message: status.error ?? 'not connected' } });
       return;
     }
     const id = nextHostId++;
-    pending.set(id, resolve);
+    pending.set(id, (response) => {
+      callers.delete(id);
+      resolve(response);
+    });
+    if (caller) callers.set(id, caller);
     port.postMessage({ id, method, params });
   });
 }
 
 function onHostMessage(msg) {
   if (msg && typeof msg.event === 'string') {
+    // Progress of one request goes to the popup that asked, under its own id.
+    const caller = msg.id != null ? callers.get(msg.id) : null;
+    if (caller) {
+      if (popups.has(caller.port)) caller.port.postMessage({ kind: 'event', ...msg, id: caller.id });
+      return;
+    }
     for (const p of popups) p.postMessage({ kind: 'event', ...msg });
     return;
   }
@@ -67,6 +78,7 @@ async function connect() {
     if (port === p) port = null;
     for (const [id, resolve] of pending) resolve({ id, error: { code: 'host_disconnected', message: error } });
     pending.clear();
+    callers.clear();
     setStatus({ state: 'disconnected', error });
     scheduleReconnect();
   });
@@ -101,7 +113,7 @@ chrome.runtime.onConnect.addListener((p) => {
   p.onDisconnect.addListener(() => popups.delete(p));
   p.onMessage.addListener(async (msg) => {
     if (msg?.kind !== 'call' || typeof msg.method !== 'string') return;
-    const response = await callHost(msg.method, msg.params ?? {});
+    const response = await callHost(msg.method, msg.params ?? {}, { port: p, id: msg.id });
     if (popups.has(p)) p.postMessage({ kind: 'reply', id: msg.id, method: msg.method, response: { ...response, id: msg.id } });
   });
   p.postMessage(status);

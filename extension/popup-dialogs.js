@@ -84,7 +84,10 @@ export function dialogRenderer({ t, send }) {
     let input;
     if (b.input === 'select') {
       input = el('select', { id, name: b.name });
-      for (const o of b.options) input.append(el('option', { value: o.value, text: t(o.label) }));
+      for (const o of b.options) {
+        // An option the token cannot take stays visible, greyed, with the reason.
+        input.append(el('option', { value: o.value, disabled: Boolean(o.reason), text: o.reason ? `${t(o.label)} (${t(o.reason)})` : t(o.label) }));
+      }
       input.addEventListener('change', () => sendField(b.name, input.value));
     } else {
       input = el('input', {
@@ -126,6 +129,14 @@ export function dialogRenderer({ t, send }) {
         case 'output': return buildOutput(b);
         case 'progress': return el('p', { class: 'progress', role: 'status' },
           el('span', { class: 'spinner', 'aria-hidden': 'true' }), el('span', { class: 'progress-text' }));
+        case 'touch': return el('div', { class: 'touch', role: 'status' },
+          el('span', { class: 'touch-icon', 'aria-hidden': 'true' }),
+          el('span', {}, el('strong', { class: 'touch-text' }), el('span', { class: 'touch-seconds muted' })));
+        case 'code': return el('div', { class: 'otp-code-box' },
+          el('p', { class: 'otp-code-label', id: 'otp-code-label' }),
+          el('output', { class: 'otp-code', 'aria-labelledby': 'otp-code-label', 'data-output': 'code' }),
+          el('div', { class: 'countdown' }, el('div', { class: 'countdown-bar' }, el('span')),
+            el('p', { class: 'countdown-text muted' })));
         default: return el('div');
       }
     }));
@@ -150,6 +161,17 @@ export function dialogRenderer({ t, send }) {
       if (!node) return;
       if (b.type === 'text') node.textContent = t(b.text);
       if (b.type === 'progress') node.querySelector('.progress-text').textContent = t(b.text);
+      if (b.type === 'touch') {
+        node.querySelector('.touch-text').textContent = t(b.text);
+        node.querySelector('.touch-seconds').textContent = ` ${t({ key: 'otp_touch_seconds', args: [String(b.seconds)] })}`;
+      }
+      if (b.type === 'code') {
+        node.querySelector('.otp-code-label').textContent = t(b.label);
+        node.querySelector('.otp-code').textContent = b.value.replace(/^(\d{3,4})(\d{3,4})$/, '$1 $2');
+        node.querySelector('.otp-code').dataset.code = b.value;
+        node.querySelector('.countdown').hidden = !b.valid_until;
+        tick();
+      }
       if (b.type === 'output') {
         node.querySelector('.output-label').textContent = t(b.label);
         node.querySelector('.output-value').textContent = b.value;
@@ -222,6 +244,19 @@ export function dialogRenderer({ t, send }) {
     if (input) return input.focus();
     (body.querySelector('.copy') ?? actions.querySelector('.primary') ?? actions.querySelector('button'))?.focus();
   }
+
+  // The TOTP countdown: only re-renders the seconds left of the shown code.
+  function tick() {
+    const code = current?.blocks.find((b) => b.type === 'code');
+    const box = body.querySelector('.countdown');
+    if (!code?.valid_until || !box) return;
+    const left = Math.max(0, Math.ceil(code.valid_until - Date.now() / 1000));
+    box.querySelector('.countdown-bar span').style.width = `${Math.min(100, (100 * left) / (code.period || 30))}%`;
+    box.querySelector('.countdown-text').textContent = left > 0
+      ? t({ key: 'otp_valid_for', args: [String(left)] }) : t({ key: 'otp_expired', args: [] });
+    box.dataset.left = String(left);
+  }
+  setInterval(tick, 1000);
 
   /** Renders `d` (a DialogView or null); returns true when the dialog just closed. */
   return function render(d) {

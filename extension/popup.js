@@ -51,17 +51,20 @@ function closeMenu(refocus = true) {
   if (refocus) button?.focus();
 }
 
-function activate(device, action, role) {
-  opener = { device, role };
+function activate(device, action, role, entry) {
+  opener = { device, role, entry };
   closeMenu(role === 'kebab');
-  send({ kind: 'open', device, action });
+  send(entry ? { kind: 'open', device, action, entry } : { kind: 'open', device, action });
 }
 
+/** A kebab menu; `item.key` (default: the device) names it, `item.entry` is the OTP entry it acts on. */
 function buildMenu(item, index) {
   const menuId = `menu-${index}`;
+  const key = item.key ?? item.device;
   const button = node('button', 'kebab');
   button.type = 'button';
-  button.dataset.device = item.device;
+  button.dataset.device = key;
+  if (item.entry) button.dataset.entry = item.entry;
   button.dataset.role = 'kebab';
   button.setAttribute('aria-haspopup', 'menu');
   button.setAttribute('aria-expanded', 'false');
@@ -92,15 +95,18 @@ function buildMenu(item, index) {
       mi.append(reason);
     }
     mi.addEventListener('click', () => {
-      if (m.enabled) activate(item.device, m.action, 'kebab');
+      if (m.enabled) activate(item.device, m.action, item.entry ? 'otp-kebab' : 'kebab', item.entry);
     });
     menu.append(mi);
   });
-  button.addEventListener('click', () => (menuOpen === item.device ? closeMenu() : openMenu(item.device)));
+  button.addEventListener('click', (e) => {
+    e.stopPropagation();
+    if (menuOpen === key) closeMenu(); else openMenu(key);
+  });
   button.addEventListener('keydown', (e) => {
     if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
       e.preventDefault();
-      openMenu(item.device, e.key === 'ArrowUp' ? 'last' : 'first');
+      openMenu(key, e.key === 'ArrowUp' ? 'last' : 'first');
     }
   });
   menu.addEventListener('keydown', (e) => {
@@ -133,6 +139,63 @@ document.addEventListener('click', (e) => {
   if (menuOpen !== null && !e.target.closest('.menu, .kebab')) closeMenu(false);
 });
 
+// ---- OTP section ----
+function buildOtp(item, index) {
+  const otp = item.otp;
+  const section = node('section', `otp otp-${otp.state}`);
+  const headingId = `otp-h-${index}`;
+  section.setAttribute('aria-labelledby', headingId);
+  section.setAttribute('aria-busy', String(otp.state === 'loading'));
+  const head = node('div', 'otp-head');
+  const h = node('h3', 'otp-heading', t(otp.heading));
+  h.id = headingId;
+  head.append(h);
+  if (otp.add) {
+    const add = node('button', 'btn otp-add', t(otp.add));
+    add.type = 'button';
+    add.dataset.device = item.device;
+    add.dataset.role = 'otp-add';
+    add.addEventListener('click', () => activate(item.device, 'otp_add', 'otp-add'));
+    head.append(add);
+  }
+  section.append(head);
+  if (otp.message) section.append(node('p', 'muted otp-message', t(otp.message)));
+  const list = node('ul', 'otp-list');
+  list.setAttribute('role', 'list');
+  otp.entries.forEach((e, i) => {
+    const li = node('li', `otp-tile${e.empty ? ' empty' : ''}`);
+    li.dataset.entry = e.entry;
+    li.dataset.device = `${item.device}/${e.entry}`;
+    const main = node('button', 'otp-main');
+    main.type = 'button';
+    main.dataset.role = 'otp';
+    main.dataset.device = `${item.device}/${e.entry}`;
+    const detailsId = `otp-d-${index}-${i}`;
+    main.setAttribute('aria-label', `${t(e.title)}: ${t(e.label)}`);
+    main.setAttribute('aria-describedby', detailsId);
+    const title = node('span', 'otp-title', t(e.title));
+    const meta = node('span', 'otp-meta');
+    if (e.kind) meta.append(node('span', 'otp-kind', t(e.kind)));
+    if (e.access) meta.append(node('span', 'otp-access muted', t(e.access)));
+    if (e.empty) meta.append(node('span', 'otp-add-hint', t({ key: 'otp_add', args: [] })));
+    main.append(title, meta);
+    const details = node('span', 'otp-details muted', e.details?.map(t).join(' · ') ?? '');
+    details.id = detailsId;
+    main.title = details.textContent;
+    main.addEventListener('click', () => activate(item.device, e.empty ? 'otp_add' : 'otp_code', 'otp', e.entry));
+    li.append(main, details);
+    if (e.menu_label) {
+      li.append(...buildMenu({
+        key: `${item.device}/${e.entry}`, device: item.device, entry: e.entry, menu_label: e.menu_label,
+        menu: [{ action: 'otp_delete', label: { key: 'action_otp_delete', args: [] }, enabled: true, danger: true }],
+      }, `${index}-${i}`));
+    }
+    list.append(li);
+  });
+  section.append(list);
+  return section;
+}
+
 // ---- tiles ----
 function buildTile(item, index) {
   const li = document.createElement('li');
@@ -163,6 +226,7 @@ function buildTile(item, index) {
     b.addEventListener('click', () => activate(item.device, item.primary.action, 'primary'));
     li.append(b);
   }
+  if (item.otp) li.append(buildOtp(item, index));
   return li;
 }
 
@@ -174,7 +238,7 @@ function renderTiles(tokens) {
   // Rebuilding must not lose the user's place: note focus and open menu, restore after.
   const a = document.activeElement;
   const focus = a?.closest?.('#token-list')
-    ? { device: a.closest('[data-device]')?.dataset.device, role: a.dataset.role, action: a.dataset.action, tile: a.matches('li') }
+    ? { device: (a.dataset.device ?? a.closest('[data-device]')?.dataset.device), role: a.dataset.role, action: a.dataset.action, tile: a.matches('li') }
     : null;
   const wasOpen = menuOpen;
   menuOpen = null;
@@ -216,7 +280,14 @@ function render(view, renderDialog) {
 
   if (renderDialog?.(view.dialog ?? null) && opener) {
     // Focus returns to what opened the dialog (the kebab, or the tile's button if still there).
-    const sel = `[data-device="${CSS.escape(opener.device)}"]`;
+    const key = opener.entry ? `${opener.device}/${opener.entry}` : opener.device;
+    const role = opener.role === 'otp-kebab' ? 'otp' : opener.role;
+    const sel = `[data-device="${CSS.escape(key)}"]`;
+    if (opener.entry) {
+      opener = null;
+      return void (document.querySelector(`#token-list [data-role="${role}"]${sel}`)
+        ?? document.querySelector(`#token-list [data-role="otp-add"][data-device="${CSS.escape(key.split('/')[0])}"]`))?.focus();
+    }
     (document.querySelector(`#token-list [data-role="${opener.role}"]${sel}`)
       ?? document.querySelector(`.kebab${sel}`))?.focus();
     opener = null;
@@ -242,12 +313,30 @@ const core = new PopupCore(location.href, JSON.stringify(brands));
 const renderDialog = dialogRenderer({ t, send: (input) => send(input) });
 render(JSON.parse(core.view()), renderDialog);
 
+/** Says `text` to screen readers (polite). */
+function announce(text) {
+  const live = $('announce');
+  live.textContent = '';
+  setTimeout(() => { live.textContent = text; }, 50);
+}
+
 function step(input) {
   const out = JSON.parse(core.apply(JSON.stringify(input)));
   render(out.view, renderDialog);
   for (const call of out.calls) port.postMessage({ kind: 'call', id: call.id, method: call.method, params: call.params });
+  for (const effect of out.effects ?? []) {
+    if (effect.kind === 'copy') {
+      navigator.clipboard.writeText(effect.text)
+        .then(() => announce(chrome.i18n.getMessage('copied')))
+        .catch(() => announce(chrome.i18n.getMessage('copy_failed')));
+    } else if (effect.kind === 'store_accounts') {
+      chrome.storage.local.set({ accounts: effect.accounts });
+    }
+  }
 }
 send = step;
+// Account names the extension keeps (no secrets): the core names Crescendo slots with them.
+step({ kind: 'accounts', accounts: (await chrome.storage.local.get('accounts')).accounts ?? {} });
 port.onMessage.removeListener(buffer);
 early.splice(0).forEach(step);
 port.onMessage.addListener(step);

@@ -10,21 +10,24 @@
 mod device_menu;
 mod dialogs;
 mod disconnect;
+mod otp_view;
 mod view;
 
 pub use crate::browser::Browser;
 pub use device_menu::{tile_actions, TileActions};
-pub use dialogs::{Dialog, Token};
+pub use dialogs::{AccountMeta, Dialog, Token};
 pub use disconnect::classify_disconnect;
+pub use otp_view::Accounts;
 pub use view::{
     Action, Block, ButtonView, Choice, ConnState, ConnectionView, DialogView, FieldView, HostView,
-    InputKind, LockState, LockView, MenuItem, NoticeView, RuleView, Text, TokenItem, TokensState,
-    TokensView, Tone, View,
+    InputKind, LockState, LockView, MenuItem, NoticeView, OtpState, OtpTile, OtpView, RuleView,
+    Text, TokenItem, TokensState, TokensView, Tone, View,
 };
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::protocol::OtpList;
 use crate::protocol::{
     DevicesList, ErrorBody, ErrorCode, Event, HelloResult, PcscState, Reader, Response,
     MIN_PROTOCOL_VERSION, PROTOCOL_VERSION,
@@ -73,6 +76,15 @@ pub enum PopupInput {
         device: String,
         /// The action.
         action: Action,
+        /// The OTP entry it acts on (OTP tiles; for Add, an empty slot).
+        #[serde(default)]
+        entry: Option<String>,
+    },
+    /// The account metadata the extension keeps (chrome.storage.local
+    /// `accounts`), on popup start and whenever it changes.
+    Accounts {
+        /// `{"<deviceId>/<entryId>": {issuer, name, site?}}`.
+        accounts: Value,
     },
     /// The user changed a dialog field (checkboxes send `"true"`/`"false"`).
     Field {
@@ -108,6 +120,25 @@ pub struct Step {
     pub view: View,
     /// Calls to send now.
     pub calls: Vec<OutCall>,
+    /// What the glue does besides rendering (clipboard, storage).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub effects: Vec<Effect>,
+}
+
+/// A side effect the glue carries out for the core.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Effect {
+    /// `navigator.clipboard.writeText(text)`, then announce "Copied".
+    Copy {
+        /// The code.
+        text: Secret,
+    },
+    /// `chrome.storage.local.set({accounts})` (metadata only, no secret).
+    StoreAccounts {
+        /// The whole map.
+        accounts: Accounts,
+    },
 }
 
 /// The open dialog: the token it acts on, its state machine, the call it waits for.
@@ -144,6 +175,12 @@ pub struct Popup {
     notice: Option<NoticeView>,
     next_id: u64,
     change_demanded: Vec<String>,
+    /// `otp.list` results per device (absent: not answered yet).
+    otp: Vec<(String, Result<OtpList, Text>)>,
+    /// Pending `otp.list` calls: id → device.
+    otp_calls: Vec<(u64, String)>,
+    accounts: Accounts,
+    effects: Vec<Effect>,
 }
 
 impl Popup {
@@ -165,15 +202,33 @@ impl Popup {
             notice: None,
             next_id: 1,
             change_demanded: vec![],
+            otp: vec![],
+            otp_calls: vec![],
+            accounts: Accounts::new(),
+            effects: vec![],
         }
     }
 
     /// The current view.
     pub fn view(&self) -> View {
+        let mut tokens = self.tokens.clone();
+        for item in &mut tokens.items {
+            let Some(device) = item.device.as_deref() else {
+                continue;
+            };
+            if !self
+                .token(device)
+                .is_some_and(|t| device_menu::has_otp(&t.info))
+            {
+                continue;
+            }
+            let list = self.otp.iter().find(|(d, _)| d == device).map(|(_, l)| l);
+            item.otp = Some(otp_view::section(device, list, &self.accounts));
+        }
         View {
             connection: self.conn.clone(),
             host: self.host.clone(),
-            tokens: self.tokens.clone(),
+            tokens,
             notice: self.notice.clone(),
             dialog: self.dialog.as_ref().map(dialog_view),
         }
@@ -189,7 +244,15 @@ impl Popup {
             } => self.on_status(state, hello, error),
             PopupInput::Reply { method, response } => self.on_reply(&method, response),
             PopupInput::Event(event) => self.on_event(&event),
-            PopupInput::Open { device, action } => self.on_open(&device, action),
+            PopupInput::Open {
+                device,
+                action,
+                entry,
+            } => self.on_open(&device, action, entry.as_deref()),
+            PopupInput::Accounts { accounts } => {
+                self.accounts = serde_json::from_value(accounts).unwrap_or_default();
+                vec![]
+            }
             PopupInput::Field { name, value } => match self.dialog.as_mut() {
                 Some(d) => {
                     d.close_refused = false;
@@ -204,6 +267,7 @@ impl Popup {
         Step {
             view: self.view(),
             calls,
+            effects: std::mem::take(&mut self.effects),
         }
     }
 
@@ -312,13 +376,52 @@ impl Popup {
         })
     }
 
-    fn on_open(&mut self, device: &str, action: Action) -> Vec<OutCall> {
+    fn on_open(&mut self, device: &str, action: Action, entry: Option<&str>) -> Vec<OutCall> {
         if self.dialog.is_some() || self.quick.is_some() {
             return vec![];
         }
-        let Some(token) = self.token(device) else {
+        let Some(mut token) = self.token(device) else {
             return vec![];
         };
+        if matches!(action, Action::OtpCode | Action::OtpAdd | Action::OtpDelete) {
+            let Some(Ok(list)) = self.otp.iter().find(|(d, _)| d == device).map(|(_, l)| l) else {
+                return vec![];
+            };
+            let list = list.clone();
+            let found = entry.and_then(|id| list.entries.iter().find(|e| e.id == id).cloned());
+            if entry.is_some() && found.is_none() {
+                return vec![];
+            }
+            let title = found.as_ref().map_or(Text::key("otp_heading"), |e| {
+                otp_view::tile(device, e, &self.accounts).title
+            });
+            let titles = list
+                .entries
+                .iter()
+                .map(|e| {
+                    (
+                        e.id.clone(),
+                        otp_view::tile(device, e, &self.accounts).title,
+                    )
+                })
+                .collect();
+            token.otp = Some(list);
+            let Some(mut machine) =
+                dialogs::open_otp(action, &token, found.as_ref(), title, titles)
+            else {
+                return vec![];
+            };
+            self.notice = None;
+            let out = machine.start(&token);
+            self.dialog = Some(OpenDialog {
+                token,
+                machine,
+                pending: None,
+                pending_read: false,
+                close_refused: false,
+            });
+            return self.apply_out(out);
+        }
         if !device_menu::allowed(&token.info, action) {
             return vec![];
         }
@@ -393,14 +496,29 @@ impl Popup {
             }
             calls.push(call);
         }
-        if out.close {
-            self.dialog = None;
-        }
         if let Some(text) = out.notice {
             self.notice = Some(NoticeView {
                 text,
                 tone: Tone::Ok,
             });
+        }
+        if let Some(text) = out.copy {
+            self.effects.push(Effect::Copy { text });
+        }
+        if let Some((entry, meta)) = out.store {
+            if let Some(d) = &self.dialog {
+                let key = otp_view::meta_key(&d.token.id, &entry);
+                match meta {
+                    Some(m) => self.accounts.insert(key, m),
+                    None => self.accounts.remove(&key),
+                };
+                self.effects.push(Effect::StoreAccounts {
+                    accounts: self.accounts.clone(),
+                });
+            }
+        }
+        if out.close {
+            self.dialog = None;
         }
         if out.relist {
             calls.push(self.call("devices.list", Value::Object(Default::default())));
@@ -440,6 +558,18 @@ impl Popup {
                 },
             });
             return vec![self.call("devices.list", Value::Object(Default::default()))];
+        }
+        if let Some(i) = self.otp_calls.iter().position(|(c, _)| Some(*c) == id) {
+            let (_, device) = self.otp_calls.remove(i);
+            let listed = result
+                .map_err(|e| dialogs::host_error_text(&e))
+                .and_then(|v| {
+                    serde_json::from_value::<OtpList>(v)
+                        .map_err(|e| Text::with("err_unexpected", [e.to_string()]))
+                });
+            self.otp.retain(|(d, _)| *d != device);
+            self.otp.push((device, listed));
+            return vec![];
         }
         if method == "devices.list" {
             return self.on_devices(result);
@@ -491,7 +621,9 @@ impl Popup {
                         d.token.info = fresh.clone();
                     }
                 }
-                return self.demand_pin_change();
+                let mut calls = self.list_otp();
+                calls.extend(self.demand_pin_change());
+                return calls;
             }
             Err(message) => {
                 self.tokens = TokensView {
@@ -503,6 +635,27 @@ impl Popup {
         }
         self.readers.clear();
         vec![]
+    }
+
+    /// `otp.list` for every token with an OTP applet (the old lists stay
+    /// shown until the answers come; tokens gone are forgotten).
+    fn list_otp(&mut self) -> Vec<OutCall> {
+        let devices: Vec<String> = self
+            .readers
+            .iter()
+            .filter_map(|r| r.card.as_ref()?.token.as_ref())
+            .filter(|t| device_menu::has_otp(t))
+            .map(|t| t.id.clone())
+            .collect();
+        self.otp.retain(|(d, _)| devices.contains(d));
+        devices
+            .into_iter()
+            .map(|device| {
+                let call = self.call("otp.list", serde_json::json!({"device": device}));
+                self.otp_calls.push((call.id, device));
+                call
+            })
+            .collect()
     }
 
     /// A token whose policy demands a new PIN gets the Change PIN dialog at
@@ -533,6 +686,17 @@ impl Popup {
             "devices.changed" if self.conn.state == ConnState::Connected => {
                 vec![self.call("devices.list", Value::Object(Default::default()))]
             }
+            "otp.touch" => {
+                if let Some(d) = self
+                    .dialog
+                    .as_mut()
+                    .filter(|d| d.pending.is_some() && d.pending == event.id)
+                {
+                    let out = d.machine.event(&d.token, &event.event, &event.data);
+                    return self.apply_out(out);
+                }
+                vec![]
+            }
             _ => vec![],
         }
     }
@@ -552,6 +716,7 @@ fn token_item(reader: &Reader) -> TokenItem {
             primary: None,
             menu: vec![],
             menu_label: None,
+            otp: None,
         };
     };
     let actions = card.token.as_ref().map(tile_actions);
@@ -580,6 +745,7 @@ fn token_item(reader: &Reader) -> TokenItem {
         notice,
         primary,
         menu,
+        otp: None,
     }
 }
 
@@ -859,6 +1025,7 @@ mod tests {
         p.apply(PopupInput::Open {
             device: "ID1".into(),
             action,
+            entry: None,
         })
     }
 
@@ -1021,7 +1188,7 @@ mod tests {
         let (mut p, step) = with_token(json!({"state": "locked", "tries_left": 6}), true);
         let dlg = step.view.dialog.expect("demanded");
         assert_eq!(dlg.kind, Action::ChangePin);
-        assert_eq!(methods(&step.calls), vec!["pin.policy.get"]);
+        assert_eq!(methods(&step.calls), vec!["otp.list", "pin.policy.get"]);
         let tile = &step.view.tokens.items[0];
         assert_eq!(tile.notice, Some(Text::key("tile_must_change")));
         p.apply(PopupInput::Close);
@@ -1092,7 +1259,8 @@ mod tests {
             i,
             PopupInput::Open {
                 device: "X".into(),
-                action: Action::ChangePin
+                action: Action::ChangePin,
+                entry: None,
             }
         );
         let i: PopupInput =
@@ -1125,8 +1293,12 @@ mod tests {
             include_str!("popup/dialogs/recycle.rs"),
             include_str!("popup/dialogs/reveal.rs"),
             include_str!("popup/dialogs/unblock.rs"),
+            include_str!("popup/dialogs/enroll.rs"),
+            include_str!("popup/dialogs/otp_code.rs"),
+            include_str!("popup/dialogs/otp_delete.rs"),
+            include_str!("popup/otp_view.rs"),
         ];
-        const PREFIXES: [&str; 24] = [
+        const PREFIXES: [&str; 25] = [
             "action_",
             "btn_",
             "challenge_",
@@ -1142,6 +1314,7 @@ mod tests {
             "menu_",
             "method_",
             "notice_",
+            "otp_",
             "out_",
             "policy_",
             "progress_",
@@ -1168,6 +1341,138 @@ mod tests {
             }
         }
         assert!(checked > 150, "found {checked} keys");
+    }
+
+    fn otp_list() -> Value {
+        json!({"family": "crescendo", "capacity": 3,
+            "support": {"kinds": ["hotp", "totp", "ocra"], "algorithms": ["sha1"], "digits": [6, 8],
+                        "access": ["always", "never", "pin", "pin_touch"], "touch": false, "names_on_token": false},
+            "entries": [
+                {"id": "slot-1", "slot": 1, "configured": false, "touch": false},
+                {"id": "slot-2", "slot": 2, "configured": true, "kind": "hotp", "algorithm": "sha1",
+                 "digits": 6, "access": "always", "touch": true},
+                {"id": "slot-3", "slot": 3, "configured": false, "touch": false}]})
+    }
+
+    /// A popup showing "ID1" with its OTP slots listed.
+    fn with_otp() -> Popup {
+        let mut p = Popup::new(Browser::Chromium);
+        let id = connected(&mut p).calls[0].id;
+        let step = p.apply(PopupInput::Reply {
+            method: "devices.list".into(),
+            response: Response::ok(
+                id,
+                token_list(json!({"state": "locked", "tries_left": 6}), false),
+            ),
+        });
+        let list = step.calls[0].clone();
+        assert_eq!(list.method, "otp.list");
+        assert_eq!(list.params, json!({"device": "ID1"}));
+        let otp = step.view.tokens.items[0].otp.clone().expect("otp section");
+        assert_eq!(otp.state, OtpState::Loading);
+        let step = reply(&mut p, &list, Ok(otp_list()));
+        let otp = step.view.tokens.items[0].otp.clone().expect("otp section");
+        assert_eq!(otp.state, OtpState::Ready);
+        assert_eq!(otp.entries.len(), 3);
+        assert!(step.view.tokens.items[1].otp.is_none(), "empty reader");
+        p
+    }
+
+    fn open_entry(p: &mut Popup, action: Action, entry: Option<&str>) -> Step {
+        p.apply(PopupInput::Open {
+            device: "ID1".into(),
+            action,
+            entry: entry.map(str::to_owned),
+        })
+    }
+
+    #[test]
+    fn otp_code_routes_touch_events_and_copies_the_code() {
+        let mut p = with_otp();
+        let step = open_entry(&mut p, Action::OtpCode, Some("slot-2"));
+        let call = step.calls[0].clone();
+        assert_eq!(call.method, "otp.code");
+        let touch = |id| {
+            PopupInput::Event(Event {
+                event: "otp.touch".into(),
+                id: Some(id),
+                data: json!({"entry": "slot-2", "attempt": 1, "remaining_ms": 28_000}),
+            })
+        };
+        let step = p.apply(touch(call.id + 100));
+        assert_eq!(
+            step.view.dialog.map(|d| d.step),
+            Some("waiting"),
+            "another request's event"
+        );
+        let step = p.apply(touch(call.id));
+        assert_eq!(step.view.dialog.map(|d| d.step), Some("touch"));
+        let step = reply(&mut p, &call, Ok(json!({"code": "287082"})));
+        assert_eq!(
+            step.effects,
+            vec![Effect::Copy {
+                text: Secret::new("287082")
+            }]
+        );
+        assert_eq!(step.view.dialog.map(|d| d.step), Some("code"));
+        assert!(p.apply(PopupInput::Close).effects.is_empty());
+    }
+
+    #[test]
+    fn enrollment_stores_names_and_the_tile_shows_them() {
+        let mut p = with_otp();
+        p.apply(PopupInput::Accounts {
+            accounts: json!({"ID1/slot-2": {"issuer": "Old", "name": "bob"}}),
+        });
+        assert_eq!(
+            p.view().tokens.items[0]
+                .otp
+                .as_ref()
+                .map(|o| o.entries[1].title.clone()),
+            Some(Text::literal("Old: bob"))
+        );
+        assert!(open_entry(&mut p, Action::OtpCode, Some("slot-9"))
+            .view
+            .dialog
+            .is_none());
+        let step = open_entry(&mut p, Action::OtpAdd, Some("slot-3"));
+        assert_eq!(step.view.dialog.map(|d| d.kind), Some(Action::OtpAdd));
+        field(
+            &mut p,
+            "uri",
+            "otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP&issuer=Example",
+        );
+        let call = press(&mut p, "submit").calls[0].clone();
+        assert_eq!(call.params["slot"], json!(3));
+        let step = reply(
+            &mut p,
+            &call,
+            Ok(
+                json!({"entry": {"id": "slot-3", "slot": 3, "configured": true, "kind": "totp", "touch": false},
+                      "verified": {"status": "computed"}}),
+            ),
+        );
+        assert_eq!(methods(&step.calls), vec!["devices.list"]);
+        let Some(Effect::StoreAccounts { accounts }) = step.effects.first() else {
+            panic!("store effect")
+        };
+        assert_eq!(accounts.len(), 2);
+        assert_eq!(accounts["ID1/slot-3"].title(), "Example: alice");
+        let json = serde_json::to_string(&step.effects).expect("json");
+        assert!(
+            !json.contains("JBSWY3DPEHPK3PXP") && !json.contains("48656c6c"),
+            "no secret stored"
+        );
+        // Delete forgets the name.
+        p.apply(PopupInput::Close);
+        open_entry(&mut p, Action::OtpDelete, Some("slot-2"));
+        field(&mut p, "confirm", "slot-2");
+        let call = press(&mut p, "submit").calls[0].clone();
+        let step = reply(&mut p, &call, Ok(json!({})));
+        let Some(Effect::StoreAccounts { accounts }) = step.effects.first() else {
+            panic!("store effect")
+        };
+        assert!(!accounts.contains_key("ID1/slot-2"));
     }
 
     #[test]

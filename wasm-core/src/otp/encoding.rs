@@ -6,7 +6,7 @@
 //! a character outside the alphabet is rejected with its 1-based position in
 //! the text as given, so the form can point at it.
 
-use data_encoding::{Encoding, Specification, BASE32_NOPAD, BASE64_NOPAD, HEXLOWER_PERMISSIVE};
+use data_encoding::BASE32_NOPAD;
 use serde::Serialize;
 use thiserror::Error;
 
@@ -95,36 +95,38 @@ fn symbols(
     Ok((out, pos))
 }
 
-/// Runs `enc` over the normalised symbols, mapping its error back to the input.
-fn run(enc: &Encoding, text: &str, sym: &[u8], pos: &[usize]) -> Result<OtpSecret, EncodingError> {
-    enc.decode(sym)
-        .map(OtpSecret::new)
-        .map_err(|e| match e.kind {
-            data_encoding::DecodeKind::Length => EncodingError::Length { symbols: sym.len() },
-            _ => {
-                let position = pos.get(e.position).copied().unwrap_or(0);
-                let ch = text.chars().nth(position.saturating_sub(1)).unwrap_or('?');
-                EncodingError::InvalidChar { position, ch }
-            }
-        })
-}
-
-/// Base32 that ignores non-zero trailing bits (some issuers' secrets have them).
-fn lenient_base32() -> Option<Encoding> {
-    let mut spec = Specification::new();
-    spec.symbols.push_str("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
-    spec.check_trailing_bits = false;
-    spec.encoding().ok()
+/// Packs `bits`-bit symbol values into bytes, big-endian, as RFC 4648 does;
+/// the leftover low bits of the last symbol are returned (zero in canonical
+/// text). Hand-rolled rather than `data_encoding`'s generic decoder: the
+/// popup's wasm carries this, and the symbols are already checked.
+fn pack(values: &[u8], bits: u32) -> (OtpSecret, u32) {
+    let mut out = Vec::with_capacity(values.len() * bits as usize / 8);
+    let (mut acc, mut have) = (0u32, 0u32);
+    for &v in values {
+        acc = (acc << bits) | u32::from(v);
+        have += bits;
+        if have >= 8 {
+            have -= 8;
+            out.push((acc >> have) as u8);
+            acc &= (1 << have) - 1;
+        }
+    }
+    (OtpSecret::new(out), acc)
 }
 
 /// Base32, any case, spaces anywhere, padding optional or excessive.
 pub fn decode_base32(text: &str) -> Result<OtpSecret, EncodingError> {
-    let (sym, pos) = symbols(text, |c| {
-        let u = c.to_ascii_uppercase();
-        (u.is_ascii_uppercase() || ('2'..='7').contains(&u)).then_some(u as u8)
+    let (sym, _) = symbols(text, |c| match c.to_ascii_uppercase() {
+        u @ 'A'..='Z' => Some(u as u8 - b'A'),
+        u @ '2'..='7' => Some(u as u8 - b'2' + 26),
+        _ => None,
     })?;
-    let enc = lenient_base32().unwrap_or_else(|| BASE32_NOPAD.clone());
-    run(&enc, text, &sym, &pos)
+    // 8 symbols make 5 bytes; 1, 3 or 6 left over cannot end a byte.
+    if matches!(sym.len() % 8, 1 | 3 | 6) {
+        return Err(EncodingError::Length { symbols: sym.len() });
+    }
+    // Non-zero trailing bits are ignored (some issuers' secrets have them).
+    Ok(pack(&sym, 5).0)
 }
 
 /// Base32 without padding, uppercase (how otpauth URIs carry a secret).
@@ -134,23 +136,35 @@ pub fn encode_base32(secret: &OtpSecret) -> String {
 
 /// Hex, any case, spaces anywhere.
 pub fn decode_hex(text: &str) -> Result<OtpSecret, EncodingError> {
-    let (sym, pos) = symbols(text, |c| c.is_ascii_hexdigit().then_some(c as u8))?;
+    let (sym, _) = symbols(text, |c| c.to_digit(16).map(|d| d as u8))?;
     if sym.len() % 2 == 1 {
         return Err(EncodingError::Length { symbols: sym.len() });
     }
-    run(&HEXLOWER_PERMISSIVE, text, &sym, &pos)
+    Ok(pack(&sym, 4).0)
 }
 
 /// Base64, standard (`+/`) or URL-safe (`-_`), padding optional; whitespace
 /// is skipped (a `+` turned into a space is the caller's to restore).
 pub fn decode_base64(text: &str) -> Result<OtpSecret, EncodingError> {
     let (sym, pos) = symbols(text, |c| match c {
-        'A'..='Z' | 'a'..='z' | '0'..='9' | '+' | '/' => Some(c as u8),
-        '-' => Some(b'+'),
-        '_' => Some(b'/'),
+        'A'..='Z' => Some(c as u8 - b'A'),
+        'a'..='z' => Some(c as u8 - b'a' + 26),
+        '0'..='9' => Some(c as u8 - b'0' + 52),
+        '+' | '-' => Some(62),
+        '/' | '_' => Some(63),
         _ => None,
     })?;
-    run(&BASE64_NOPAD, text, &sym, &pos)
+    if sym.len() % 4 == 1 {
+        return Err(EncodingError::Length { symbols: sym.len() });
+    }
+    let (secret, trailing) = pack(&sym, 6);
+    if trailing != 0 {
+        // Non-canonical: the last symbol carries bits no byte holds.
+        let position = pos.last().copied().unwrap_or(0);
+        let ch = text.chars().nth(position.saturating_sub(1)).unwrap_or('?');
+        return Err(EncodingError::InvalidChar { position, ch });
+    }
+    Ok(secret)
 }
 
 #[cfg(test)]

@@ -76,6 +76,9 @@ pub fn action_label(action: Action) -> &'static str {
         Action::ClearCache => "action_clear_cache",
         Action::Recycle => "action_recycle",
         Action::Personalize => "action_personalize",
+        Action::OtpCode => "action_otp_code",
+        Action::OtpAdd => "action_otp_add",
+        Action::OtpDelete => "action_otp_delete",
     }
 }
 
@@ -96,7 +99,13 @@ pub fn supports(token: &TokenInfo, action: Action) -> bool {
         Action::ClearCache => true,
         Action::Recycle => has(Feature::Recycle),
         Action::Personalize => has(Feature::Personalize),
+        Action::OtpCode | Action::OtpAdd | Action::OtpDelete => has_otp(token),
     }
+}
+
+/// Whether the token has an OTP applet (Crescendo OATH slots or YKOATH).
+pub fn has_otp(token: &TokenInfo) -> bool {
+    token.applets.oath_slots > 0 || token.applets.ykoath
 }
 
 /// Actions the organisation keeps on a managed token
@@ -121,6 +130,8 @@ fn blocked_reason(token: &TokenInfo, action: Action) -> Option<&'static str> {
     match action {
         // Always possible: they are the way out of a blocked or forced state.
         Action::Unblock | Action::ClearCache | Action::Lock => None,
+        // The OTP applets have their own access control (the host says).
+        Action::OtpCode | Action::OtpAdd | Action::OtpDelete => None,
         Action::ChangePin if blocked => Some("reason_blocked"),
         Action::ChangePin => None,
         _ if blocked => Some("reason_blocked"),

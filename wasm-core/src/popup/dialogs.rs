@@ -8,8 +8,11 @@
 
 mod authenticate;
 mod change_pin;
+mod enroll;
 mod errors;
 mod form;
+mod otp_code;
+mod otp_delete;
 mod personalize;
 mod policy;
 mod recycle;
@@ -22,6 +25,7 @@ pub use form::Form;
 use serde_json::Value;
 
 use crate::protocol::{ErrorBody, Feature, PinStatus, TokenInfo};
+use crate::protocol::{OtpEntry, OtpList};
 use crate::secret::Secret;
 
 use super::device_menu::supports;
@@ -39,6 +43,8 @@ pub struct Token {
     pub pin: Option<PinStatus>,
     /// The probe's findings.
     pub info: TokenInfo,
+    /// Its OTP slots or accounts (`otp.list`), for the OTP dialogs.
+    pub otp: Option<OtpList>,
 }
 
 impl Token {
@@ -49,6 +55,7 @@ impl Token {
             name,
             pin: info.pin,
             info,
+            otp: None,
         }
     }
 
@@ -88,6 +95,35 @@ pub struct Out {
     pub open: Option<Action>,
     /// The token changed: list the devices again.
     pub relist: bool,
+    /// Put this on the clipboard (a code the user asked for).
+    pub copy: Option<Secret>,
+    /// Account metadata to keep (`Some`) or forget (`None`) for an entry id.
+    pub store: Option<(String, Option<AccountMeta>)>,
+}
+
+/// What the extension keeps about an OTP account (no secret): the names a
+/// Crescendo slot cannot hold.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AccountMeta {
+    /// Issuer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// Account name.
+    #[serde(default)]
+    pub name: String,
+    /// The site it was enrolled for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
+}
+
+impl AccountMeta {
+    /// "Issuer: name", or the name.
+    pub fn title(&self) -> String {
+        match self.issuer.as_deref().filter(|i| !i.is_empty()) {
+            Some(i) => format!("{i}: {}", self.name),
+            None => self.name.clone(),
+        }
+    }
 }
 
 impl Out {
@@ -166,6 +202,44 @@ pub trait Dialog {
     fn closable(&self) -> bool {
         true
     }
+    /// A host event for this dialog's pending call (`otp.touch`).
+    fn event(&mut self, _t: &Token, _name: &str, _data: &Value) -> Out {
+        Out::none()
+    }
+}
+
+/// Opens an OTP dialog on `entry` (for Add: the slot to preselect), titled
+/// with the name the popup shows for it.
+pub fn open_otp(
+    action: Action,
+    t: &Token,
+    entry: Option<&OtpEntry>,
+    title: Text,
+    titles: Vec<(String, Text)>,
+) -> Option<Box<dyn Dialog>> {
+    Some(match (action, entry) {
+        (Action::OtpCode, Some(e)) => Box::new(otp_code::OtpCodeDialog::new(e.clone(), title)),
+        (Action::OtpDelete, Some(e)) => Box::new(otp_delete::OtpDelete::new(e.clone(), title)),
+        (Action::OtpAdd, e) => {
+            Box::new(enroll::Enroll::new(t, e.and_then(|e| e.slot)).with_titles(titles))
+        }
+        _ => return None,
+    })
+}
+
+/// Seconds left of a touch wait, from an `otp.touch` event's `remaining_ms`.
+pub fn touch_seconds(data: &Value) -> u64 {
+    data.get("remaining_ms")
+        .and_then(Value::as_u64)
+        .map_or(30, |ms| ms.div_ceil(1000))
+}
+
+/// The touch hint: animated, with the seconds the token still waits.
+pub fn touch_block(key: &'static str, seconds: u64) -> Block {
+    Block::Touch {
+        text: Text::key(key),
+        seconds,
+    }
 }
 
 /// Opens the dialog for `action` (Lock and Clear Cache have none).
@@ -179,7 +253,11 @@ pub fn open(action: Action, t: &Token) -> Option<Box<dyn Dialog>> {
         Action::PinPolicy => Box::new(policy::PolicyDialog::new()),
         Action::Recycle => Box::new(recycle::Recycle::new(t)),
         Action::Personalize => Box::new(personalize::Personalize::new(t)),
-        Action::Lock | Action::ClearCache => return None,
+        Action::Lock
+        | Action::ClearCache
+        | Action::OtpCode
+        | Action::OtpAdd
+        | Action::OtpDelete => return None,
     })
 }
 
@@ -196,6 +274,9 @@ pub fn title(kind: Action) -> Text {
         Action::Personalize => "dlg_personalize",
         Action::Lock => "action_lock",
         Action::ClearCache => "action_clear_cache",
+        Action::OtpCode => "dlg_otp_code",
+        Action::OtpAdd => "dlg_otp_add",
+        Action::OtpDelete => "dlg_otp_delete",
     })
 }
 

@@ -123,6 +123,63 @@ pub struct TokenItem {
     /// Accessible name of the kebab button.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub menu_label: Option<Text>,
+    /// The token's one-time passwords, when it has an OTP applet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub otp: Option<OtpView>,
+}
+
+/// State of a token's OTP section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OtpState {
+    /// Waiting for `otp.list`.
+    Loading,
+    /// Listed.
+    Ready,
+    /// Listing failed (`message` says why).
+    Error,
+}
+
+/// A token's OTP section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OtpView {
+    /// State.
+    pub state: OtpState,
+    /// Heading ("One-time passwords").
+    pub heading: Text,
+    /// Loading, error or "no accounts yet".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<Text>,
+    /// One tile per slot or account.
+    pub entries: Vec<OtpTile>,
+    /// The section's "Add account" button, when there is room.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub add: Option<Text>,
+}
+
+/// One OTP slot or account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OtpTile {
+    /// Entry id (sent back in `open`).
+    pub entry: String,
+    /// Name: issuer and account, or "Slot N", or "Empty slot".
+    pub title: Text,
+    /// HOTP / TOTP / OCRA.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Text>,
+    /// Access control ("PIN and touch").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access: Option<Text>,
+    /// Details shown on hover/focus (algorithm, digits, period).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<Text>,
+    /// An empty slot: the tile offers "Add account" instead of a code.
+    pub empty: bool,
+    /// Screen-reader label of the tile's button.
+    pub label: Text,
+    /// Accessible name of the tile's kebab (absent for an empty slot).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub menu_label: Option<Text>,
 }
 
 /// The tokens section.
@@ -200,6 +257,12 @@ pub enum Action {
     Recycle,
     /// Recycle?, policy, PIN, PUK.
     Personalize,
+    /// Show one OTP code (an OTP tile).
+    OtpCode,
+    /// Enroll an OTP account.
+    OtpAdd,
+    /// Delete an OTP account (typed confirmation).
+    OtpDelete,
 }
 
 /// One kebab-menu item (or a tile's primary button).
@@ -266,6 +329,20 @@ pub struct Choice {
     pub value: &'static str,
     /// Label.
     pub label: Text,
+    /// Why it cannot be chosen (shown greyed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Text>,
+}
+
+impl Choice {
+    /// An option that can be chosen.
+    pub fn new(value: &'static str, label: Text) -> Choice {
+        Choice {
+            value,
+            label,
+            reason: None,
+        }
+    }
 }
 
 /// A labelled input.
@@ -351,6 +428,26 @@ pub enum Block {
     Progress {
         /// What we wait for.
         text: Text,
+    },
+    /// The token waits for a touch (animated hint, seconds left).
+    Touch {
+        /// "Touch your key".
+        text: Text,
+        /// Seconds the token still waits.
+        seconds: u64,
+    },
+    /// A one-time code, large, with its validity (the glue counts down).
+    Code {
+        /// Label (the account).
+        label: Text,
+        /// The code.
+        value: String,
+        /// TOTP: Unix time it stops being valid.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        valid_until: Option<u64>,
+        /// TOTP period (seconds).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        period: Option<u32>,
     },
 }
 

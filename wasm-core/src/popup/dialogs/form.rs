@@ -10,7 +10,17 @@ use super::errors::violation_text;
 use super::Token;
 
 /// Fields that hold secrets: wiped by [`Form::reset`], never echoed in a view.
-const SECRET_FIELDS: [&str; 7] = ["pin", "old", "new", "confirm_new", "key", "response", "puk"];
+const SECRET_FIELDS: [&str; 9] = [
+    "pin",
+    "old",
+    "new",
+    "confirm_new",
+    "key",
+    "response",
+    "puk",
+    "uri",
+    "secret",
+];
 
 /// Values and errors of a dialog's fields.
 #[derive(Debug, Default)]

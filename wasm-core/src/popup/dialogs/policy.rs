@@ -37,10 +37,7 @@ pub fn fill(form: &mut Form, policy: &PinPolicy) {
 }
 
 fn choice(value: &'static str, label: &'static str) -> Choice {
-    Choice {
-        value,
-        label: Text::key(label),
-    }
+    Choice::new(value, Text::key(label))
 }
 
 /// The policy fields (`fido_editable` only in Personalize).

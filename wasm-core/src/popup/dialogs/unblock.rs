@@ -289,6 +289,7 @@ impl Dialog for Unblock {
                         Method::Challenge => "method_challenge",
                         Method::Puk => "method_puk",
                     }),
+                    reason: None,
                 })
                 .collect();
             blocks.push(Block::Field(f));

@@ -1,0 +1,162 @@
+//! The decoding passes and the cascade that runs them.
+
+use rxing::common::{GlobalHistogramBinarizer, HybridBinarizer};
+use rxing::multi::qrcode::QRCodeMultiReader;
+use rxing::multi::MultipleBarcodeReader;
+use rxing::qrcode::cpp_port::QrReader;
+use rxing::{Binarizer, BinaryBitmap, DecodeHints, Luma8Source, RXingResult};
+
+use crate::{luma, DecodeError, Point, QrCode};
+
+/// One way of looking at the image. A cascade runs passes in order and stops at the
+/// first that finds at least one code (all the codes that pass sees).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    /// zxing-cpp's QR reader (rxing port) over the hybrid (8×8-block local threshold)
+    /// binarizer, every finder-pattern triple tried: all the codes on the page.
+    Hybrid,
+    /// [`Pass::Hybrid`] on the inverted image: dark mode (light modules on dark).
+    Inverted,
+    /// zxing-cpp's reader over the global-histogram binarizer (one threshold per row).
+    Global,
+    /// zxing's classic (Java-port) multi reader over the hybrid binarizer.
+    Classic,
+    /// [`Pass::Hybrid`] on a 2× box-downscaled image: noisy photos, large captures.
+    Downscaled,
+    /// [`Pass::Inverted`] on the 2× downscaled image.
+    DownscaledInverted,
+}
+
+impl Pass {
+    /// The cascade [`crate::decode_rgba`] and [`crate::decode_luma`] use.
+    pub const DEFAULT: &'static [Pass] = &[
+        Pass::Hybrid,
+        Pass::Inverted,
+        Pass::Downscaled,
+        Pass::Global,
+        Pass::Classic,
+        Pass::DownscaledInverted,
+    ];
+}
+
+/// Runs `cascade` on a validated luma image.
+pub fn run(
+    grey: &[u8],
+    width: u32,
+    height: u32,
+    cascade: &[Pass],
+) -> Result<Vec<QrCode>, DecodeError> {
+    let mut inverted: Option<Vec<u8>> = None;
+    let mut half: Option<(Vec<u8>, usize, usize)> = None;
+    let (w, h) = (width as usize, height as usize);
+    for &pass in cascade {
+        let found = match pass {
+            Pass::Hybrid => guarded(|| cpp(HybridBinarizer::new(source(grey, w, h)?))),
+            Pass::Global => guarded(|| cpp(GlobalHistogramBinarizer::new(source(grey, w, h)?))),
+            Pass::Classic => guarded(|| classic(HybridBinarizer::new(source(grey, w, h)?))),
+            Pass::Inverted => {
+                let inv = inverted.get_or_insert_with(|| luma::inverted(grey));
+                guarded(|| cpp(HybridBinarizer::new(source(inv, w, h)?)))
+            }
+            Pass::Downscaled | Pass::DownscaledInverted => {
+                let (small, sw, sh) = half.get_or_insert_with(|| luma::half(grey, w, h));
+                if (*sw as u32) < crate::MIN_SIDE || (*sh as u32) < crate::MIN_SIDE {
+                    continue;
+                }
+                let codes = if pass == Pass::Downscaled {
+                    guarded(|| cpp(HybridBinarizer::new(source(small, *sw, *sh)?)))
+                } else {
+                    let inv = luma::inverted(small);
+                    guarded(|| cpp(HybridBinarizer::new(source(&inv, *sw, *sh)?)))
+                };
+                scaled(codes, 2.0)
+            }
+        };
+        if !found.is_empty() {
+            return Ok(tidy(found));
+        }
+    }
+    Err(DecodeError::NotFound)
+}
+
+fn source(grey: &[u8], w: usize, h: usize) -> Option<Luma8Source<'_>> {
+    Luma8Source::new_with_slice(grey, w as u32, h as u32).ok()
+}
+
+fn hints() -> DecodeHints {
+    DecodeHints {
+        TryHarder: Some(true),
+        ..DecodeHints::default()
+    }
+}
+
+fn cpp<B: Binarizer>(binarizer: B) -> Option<Vec<RXingResult>> {
+    QrReader
+        .decode_multiple_with_hints(&mut BinaryBitmap::new(binarizer), &hints())
+        .ok()
+}
+
+fn classic<B: Binarizer>(binarizer: B) -> Option<Vec<RXingResult>> {
+    QRCodeMultiReader::new()
+        .decode_multiple_with_hints(&mut BinaryBitmap::new(binarizer), &hints())
+        .ok()
+}
+
+/// Runs one reader, turning "nothing found", errors and (natively) panics into an
+/// empty list: a failing pass must never stop the cascade.
+fn guarded(f: impl FnOnce() -> Option<Vec<RXingResult>>) -> Vec<QrCode> {
+    #[cfg(not(target_arch = "wasm32"))]
+    let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .ok()
+        .flatten();
+    #[cfg(target_arch = "wasm32")]
+    let results = f();
+    results
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| matches!(r.getBarcodeFormat(), rxing::BarcodeFormat::QR_CODE))
+        .map(|r| QrCode {
+            text: r.getText().to_owned(),
+            points: r
+                .getPoints()
+                .iter()
+                .map(|p| Point { x: p.x, y: p.y })
+                .collect(),
+        })
+        .collect()
+}
+
+fn scaled(mut codes: Vec<QrCode>, factor: f32) -> Vec<QrCode> {
+    for code in &mut codes {
+        for p in &mut code.points {
+            p.x *= factor;
+            p.y *= factor;
+        }
+    }
+    codes
+}
+
+/// Drops repeats (same text, centres within a few pixels) and sorts top-to-bottom,
+/// then left-to-right, so the output does not depend on detection order.
+fn tidy(codes: Vec<QrCode>) -> Vec<QrCode> {
+    let mut out: Vec<QrCode> = Vec::with_capacity(codes.len());
+    for code in codes {
+        let c = code.center();
+        let dup = out.iter().any(|o| {
+            let oc = o.center();
+            o.text == code.text && (oc.x - c.x).abs() < 8.0 && (oc.y - c.y).abs() < 8.0
+        });
+        if !dup {
+            out.push(code);
+        }
+    }
+    out.sort_by(|a, b| {
+        let (ca, cb) = (a.center(), b.center());
+        (ca.y.round() as i64, ca.x.round() as i64, &a.text).cmp(&(
+            cb.y.round() as i64,
+            cb.x.round() as i64,
+            &b.text,
+        ))
+    });
+    out
+}

@@ -24,6 +24,10 @@ fn parse(s: &str) -> Result<Vec<Pass>, String> {
             "classic" => Ok(Pass::Classic),
             "downscaled" => Ok(Pass::Downscaled),
             "downscaled-inverted" => Ok(Pass::DownscaledInverted),
+            "stretched" => Ok(Pass::Stretched),
+            "stretched-inverted" => Ok(Pass::StretchedInverted),
+            "upscaled" => Ok(Pass::Upscaled),
+            "levels" => Ok(Pass::Levels),
             other => Err(format!("unknown pass {other}")),
         })
         .collect()
@@ -57,6 +61,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .unwrap_or(false);
             if !ok && std::env::var_os("QR_EVAL_VERBOSE").is_some() {
                 eprintln!("FAIL {file} (found {})", got.len());
+                if let Some(dump) = std::env::var_os("QR_EVAL_DUMP") {
+                    let png = PathBuf::from(dump).join(file.replace('/', "_").replace(".rgba", ".png"));
+                    if let Some(img) = image::RgbaImage::from_raw(w, h, rgba.clone()) {
+                        img.save(png)?;
+                    }
+                }
             }
             let key = format!("{}/{}", e["set"].as_str().unwrap_or(""), e["category"].as_str().unwrap_or(""));
             for k in [key, format!("{}/ALL", e["set"].as_str().unwrap_or(""))] {

@@ -14,9 +14,11 @@
 
 #[cfg(target_arch = "wasm32")]
 mod bindings;
+mod json;
 mod luma;
 mod passes;
 
+pub use json::to_json;
 pub use passes::Pass;
 
 /// Largest side accepted, in pixels (a 4× HiDPI 4K capture is 15360 wide).

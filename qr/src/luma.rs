@@ -40,6 +40,118 @@ pub fn inverted(luma: &[u8]) -> Vec<u8> {
     luma.iter().map(|v| 255 - v).collect()
 }
 
+/// Local contrast stretch: each pixel is mapped from its neighbourhood's [min, max]
+/// (5×5 tiles of `TILE` pixels around its tile) to [0, 255]. Faint codes (grey on grey,
+/// 30–70 levels apart) then look like printed ones to the binarizers; flat areas
+/// (range below 8) become white.
+pub fn stretched(luma: &[u8], width: usize, height: usize) -> Vec<u8> {
+    const TILE: usize = 16;
+    let (tw, th) = (width.div_ceil(TILE), height.div_ceil(TILE));
+    let mut lo = vec![255u8; tw * th];
+    let mut hi = vec![0u8; tw * th];
+    for y in 0..height {
+        let row = &luma[y * width..(y + 1) * width];
+        let t_row = (y / TILE) * tw;
+        for (x, &v) in row.iter().enumerate() {
+            let t = t_row + x / TILE;
+            lo[t] = lo[t].min(v);
+            hi[t] = hi[t].max(v);
+        }
+    }
+    // Widen each tile's range to its 5×5 neighbourhood.
+    let mut wlo = vec![255u8; tw * th];
+    let mut whi = vec![0u8; tw * th];
+    for ty in 0..th {
+        for tx in 0..tw {
+            let (mut l, mut h) = (255u8, 0u8);
+            for ny in ty.saturating_sub(2)..(ty + 3).min(th) {
+                for nx in tx.saturating_sub(2)..(tx + 3).min(tw) {
+                    l = l.min(lo[ny * tw + nx]);
+                    h = h.max(hi[ny * tw + nx]);
+                }
+            }
+            wlo[ty * tw + tx] = l;
+            whi[ty * tw + tx] = h;
+        }
+    }
+    let mut out = vec![255u8; width * height];
+    for y in 0..height {
+        let t_row = (y / TILE) * tw;
+        for x in 0..width {
+            let t = t_row + x / TILE;
+            let (l, h) = (u32::from(wlo[t]), u32::from(whi[t]));
+            if h >= l + 8 {
+                let v = u32::from(luma[y * width + x]).clamp(l, h);
+                out[y * width + x] = ((v - l) * 255 / (h - l)) as u8;
+            }
+        }
+    }
+    out
+}
+
+/// Bilinear 2× upscale, for codes whose modules are 1–1.5 pixels.
+pub fn double(luma: &[u8], width: usize, height: usize) -> (Vec<u8>, usize, usize) {
+    let (w, h) = (width * 2, height * 2);
+    let mut out = vec![0u8; w * h];
+    for y in 0..h {
+        // Source coordinate of the destination pixel centre, in half-pixel steps.
+        let sy = (y as i64 - 1).max(0) as usize / 2;
+        let fy = if y % 2 == 0 { 3 } else { 1 };
+        let sy1 = (sy + 1).min(height - 1);
+        for x in 0..w {
+            let sx = (x as i64 - 1).max(0) as usize / 2;
+            let fx = if x % 2 == 0 { 3 } else { 1 };
+            let sx1 = (sx + 1).min(width - 1);
+            let (fy, fx) = if y == 0 { (0, fx) } else { (fy, fx) };
+            let fx = if x == 0 { 0 } else { fx };
+            let a = u32::from(luma[sy * width + sx]);
+            let b = u32::from(luma[sy * width + sx1]);
+            let c = u32::from(luma[sy1 * width + sx]);
+            let d = u32::from(luma[sy1 * width + sx1]);
+            let top = a * (4 - fx) + b * fx;
+            let bottom = c * (4 - fx) + d * fx;
+            out[y * w + x] = ((top * (4 - fy) + bottom * fy + 8) / 16) as u8;
+        }
+    }
+    (out, w, h)
+}
+
+/// Global thresholds worth trying on a screenshot, whose colours are flat: the
+/// midpoints between adjacent peaks of the (smoothed) histogram, most populated pairs
+/// first, at most `max`. A faint grey code on a white card has its own two peaks,
+/// and the midpoint between them separates it cleanly where local thresholds fail.
+pub fn level_thresholds(luma: &[u8], max: usize) -> Vec<u8> {
+    let mut hist = [0u64; 256];
+    for &v in luma {
+        hist[usize::from(v)] += 1;
+    }
+    let smooth: Vec<u64> = (0..256)
+        .map(|i: usize| hist[i.saturating_sub(2)..(i + 3).min(256)].iter().sum())
+        .collect();
+    let floor = luma.len() as u64 / 400; // a peak holds at least 0.25% of the pixels
+    let mut peaks: Vec<(usize, u64)> = vec![];
+    for i in 0..256 {
+        let v = smooth[i];
+        let left = if i > 0 { smooth[i - 1] } else { 0 };
+        let right = if i < 255 { smooth[i + 1] } else { 0 };
+        if v >= floor && v > 0 && v >= left && v > right {
+            peaks.push((i, v));
+        }
+    }
+    let mut pairs: Vec<(u64, u8)> = peaks
+        .windows(2)
+        .filter(|w| w[1].0 - w[0].0 >= 12)
+        .map(|w| (w[0].1.min(w[1].1), ((w[0].0 + w[1].0) / 2) as u8))
+        .collect();
+    pairs.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    pairs.into_iter().take(max).map(|(_, t)| t).collect()
+}
+
+/// 0 where `luma <= t`, 255 elsewhere.
+pub fn thresholded(luma: &[u8], t: u8) -> Vec<u8> {
+    luma.iter().map(|&v| if v <= t { 0 } else { 255 }).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

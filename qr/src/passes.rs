@@ -25,6 +25,15 @@ pub enum Pass {
     Downscaled,
     /// [`Pass::Inverted`] on the 2× downscaled image.
     DownscaledInverted,
+    /// [`Pass::Hybrid`] after a local contrast stretch: faint, low-contrast codes.
+    Stretched,
+    /// [`Pass::Stretched`] on the inverted image: faint dark-mode codes.
+    StretchedInverted,
+    /// [`Pass::Hybrid`] on a bilinear 2× upscale: modules of 1–1.5 pixels.
+    Upscaled,
+    /// Global thresholds between the histogram's peaks (up to 3): faint flat-colour
+    /// codes next to stronger contrast (a grey code on a white card), either polarity.
+    Levels,
 }
 
 impl Pass {
@@ -32,10 +41,10 @@ impl Pass {
     pub const DEFAULT: &'static [Pass] = &[
         Pass::Hybrid,
         Pass::Inverted,
+        Pass::Levels,
         Pass::Downscaled,
-        Pass::Global,
         Pass::Classic,
-        Pass::DownscaledInverted,
+        Pass::Upscaled,
     ];
 }
 
@@ -57,6 +66,36 @@ pub fn run(
             Pass::Inverted => {
                 let inv = inverted.get_or_insert_with(|| luma::inverted(grey));
                 guarded(|| cpp(HybridBinarizer::new(source(inv, w, h)?)))
+            }
+            Pass::Stretched | Pass::StretchedInverted => {
+                let mut st = luma::stretched(grey, w, h);
+                if pass == Pass::StretchedInverted {
+                    st = luma::inverted(&st);
+                }
+                guarded(|| cpp(HybridBinarizer::new(source(&st, w, h)?)))
+            }
+            Pass::Levels => {
+                let mut found = vec![];
+                for t in luma::level_thresholds(grey, 3) {
+                    let bin = luma::thresholded(grey, t);
+                    found = guarded(|| cpp(HybridBinarizer::new(source(&bin, w, h)?)));
+                    if found.is_empty() {
+                        let inv = luma::inverted(&bin);
+                        found = guarded(|| cpp(HybridBinarizer::new(source(&inv, w, h)?)));
+                    }
+                    if !found.is_empty() {
+                        break;
+                    }
+                }
+                found
+            }
+            Pass::Upscaled => {
+                // 4× the pixels: only for captures up to 1080p, where 1-pixel modules are.
+                if u64::from(width) * u64::from(height) > 1920 * 1080 {
+                    continue;
+                }
+                let (big, bw, bh) = luma::double(grey, w, h);
+                scaled(guarded(|| cpp(HybridBinarizer::new(source(&big, bw, bh)?))), 0.5)
             }
             Pass::Downscaled | Pass::DownscaledInverted => {
                 let (small, sw, sh) = half.get_or_insert_with(|| luma::half(grey, w, h));

@@ -376,6 +376,9 @@ pub fn generate(category: &str, width: u32, height: u32, seed: u64) -> Capture {
     let (w, h) = (width as usize, height as usize);
     let scale = width as f32 / 1920.0;
     let dark = category == "dark-mode";
+    // Low contrast is either a faint code on a normal page, or a normal code on a
+    // dimmed page (modal backdrop, disabled view).
+    let dim = category == "low-contrast" && rng.int(0, 1) == 0;
     let mut canvas = page(&mut rng, w, h, dark);
     let mut texts = vec![];
     let count = if category == "multi-code" { rng.int(2, 4) } else { 1 };
@@ -397,7 +400,8 @@ pub fn generate(category: &str, width: u32, height: u32, seed: u64) -> Capture {
         let mut module = rng.f32(3.0, 6.0) * scale.max(0.67);
         match category {
             "small-modules" => module = rng.f32(1.0, 1.5),
-            "jpeg" | "blur" | "multi-code" => module = rng.f32(2.0, 4.0) * scale.max(0.75),
+            "jpeg" | "multi-code" => module = rng.f32(2.0, 4.0) * scale.max(0.75),
+            "blur" => module = rng.f32(2.5, 4.5) * scale.max(0.75),
             "migration" => module = rng.f32(2.0, 4.0) * scale.max(0.75),
             "zoom" => module = 4.0 * rng.pick(&[0.67f32, 0.8, 0.9, 1.1, 1.25, 1.5, 1.75]) * scale.max(0.67),
             "rotated" => {
@@ -406,7 +410,7 @@ pub fn generate(category: &str, width: u32, height: u32, seed: u64) -> Capture {
                     angle += PI / 2.0 * rng.int(1, 3) as f32;
                 }
             }
-            "low-contrast" => {
+            "low-contrast" if !dim => {
                 let mid = rng.f32(110.0, 170.0);
                 let d = rng.f32(20.0, 35.0);
                 let tint = [rng.f32(-15.0, 15.0), rng.f32(-15.0, 15.0), rng.f32(-15.0, 15.0)];
@@ -448,11 +452,22 @@ pub fn generate(category: &str, width: u32, height: u32, seed: u64) -> Capture {
     }
     match category {
         "blur" => {
-            let r = *rng.pick(&[1usize, 1, 2]);
-            blur(&mut canvas, r, 2);
+            // σ ≈ 0.8–1.2 px: a scaled-up image or a soft screenshot.
+            let passes = *rng.pick(&[1usize, 2]);
+            blur(&mut canvas, 1, passes);
         }
         "zoom" => blur(&mut canvas, 1, 1),
         _ => {}
+    }
+    if dim {
+        // A dimmed page (modal backdrop, disabled view): everything squeezed into a
+        // narrow band of greys.
+        let (a, base) = (rng.f32(0.2, 0.35), rng.f32(40.0, 120.0));
+        for p in &mut canvas.px {
+            for k in p.iter_mut() {
+                *k = *k * a + base * (1.0 - a);
+            }
+        }
     }
     let mut rgba = finish(canvas);
     if category == "jpeg" {

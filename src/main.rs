@@ -7,6 +7,7 @@ mod device_cli;
 mod embedded;
 mod host_mode;
 mod install;
+mod qr_cli;
 mod virtual_card;
 
 use std::process::ExitCode;

@@ -28,6 +28,8 @@ fn parse(s: &str) -> Result<Vec<Pass>, String> {
             "stretched-inverted" => Ok(Pass::StretchedInverted),
             "upscaled" => Ok(Pass::Upscaled),
             "levels" => Ok(Pass::Levels),
+            "rotated" => Ok(Pass::Rotated),
+            s if s.starts_with("scaled") => s[6..].parse().map(|percent| Pass::Scaled { percent }).map_err(|_| format!("bad {s}")),
             other => Err(format!("unknown pass {other}")),
         })
         .collect()
@@ -37,6 +39,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let dir = PathBuf::from(args.next().ok_or("usage: qr_eval CORPUS_DIR [CASCADE…]")?);
     let cascades: Vec<String> = args.collect();
+    let per_file = std::env::var_os("QR_EVAL_PER_FILE").is_some();
+    let mut wins: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let cascades = if cascades.is_empty() { vec!["default".to_owned()] } else { cascades };
     let manifest: Vec<serde_json::Value> =
         serde_json::from_slice(&std::fs::read(dir.join("manifest.json"))?)?;
@@ -60,13 +64,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .map(|ts| ts.iter().all(|t| got.iter().any(|c| Some(c.text.as_str()) == t.as_str())))
                 .unwrap_or(false);
             if !ok && std::env::var_os("QR_EVAL_VERBOSE").is_some() {
-                eprintln!("FAIL {file} (found {})", got.len());
+                eprintln!("FAIL {file} (found {:?})", got.iter().map(|c| &c.text).collect::<Vec<_>>());
                 if let Some(dump) = std::env::var_os("QR_EVAL_DUMP") {
                     let png = PathBuf::from(dump).join(file.replace('/', "_").replace(".rgba", ".png"));
                     if let Some(img) = image::RgbaImage::from_raw(w, h, rgba.clone()) {
                         img.save(png)?;
                     }
                 }
+            }
+            if per_file && ok {
+                wins.entry(file.to_owned()).or_default().push(spec.clone());
             }
             let key = format!("{}/{}", e["set"].as_str().unwrap_or(""), e["category"].as_str().unwrap_or(""));
             for k in [key, format!("{}/ALL", e["set"].as_str().unwrap_or(""))] {
@@ -83,6 +90,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let p95 = times[(times.len() * 95 / 100).min(times.len() - 1)];
             println!("  {k:32} {ok:4}/{n:<4} {:6.1}%  median {med:7.2} ms  p95 {p95:7.2} ms", 100.0 * f64::from(ok) / f64::from(n));
         }
+    }
+    for (file, specs) in &wins {
+        println!("WIN {file}: {}", specs.join(" "));
     }
     Ok(())
 }

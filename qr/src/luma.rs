@@ -152,6 +152,41 @@ pub fn thresholded(luma: &[u8], t: u8) -> Vec<u8> {
     luma.iter().map(|&v| if v <= t { 0 } else { 255 }).collect()
 }
 
+/// Bilinear resize to `nw`×`nh` (sample centres aligned).
+pub fn resize(luma: &[u8], width: usize, height: usize, nw: usize, nh: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(nw * nh);
+    let (sx, sy) = (width as f32 / nw as f32, height as f32 / nh as f32);
+    for y in 0..nh {
+        let fy = ((y as f32 + 0.5) * sy - 0.5).clamp(0.0, (height - 1) as f32);
+        let y0 = fy as usize;
+        let y1 = (y0 + 1).min(height - 1);
+        let wy = fy - y0 as f32;
+        for x in 0..nw {
+            let fx = ((x as f32 + 0.5) * sx - 0.5).clamp(0.0, (width - 1) as f32);
+            let x0 = fx as usize;
+            let x1 = (x0 + 1).min(width - 1);
+            let wx = fx - x0 as f32;
+            let p = |xx: usize, yy: usize| f32::from(luma[yy * width + xx]);
+            let top = p(x0, y0) * (1.0 - wx) + p(x1, y0) * wx;
+            let bottom = p(x0, y1) * (1.0 - wx) + p(x1, y1) * wx;
+            out.push((top * (1.0 - wy) + bottom * wy + 0.5) as u8);
+        }
+    }
+    out
+}
+
+/// The image turned 90° clockwise (its size is `height`×`width`).
+pub fn rotated(luma: &[u8], width: usize, height: usize) -> Vec<u8> {
+    let mut out = vec![0u8; width * height];
+    for y in 0..height {
+        for x in 0..width {
+            // (x, y) → (height − 1 − y, x) in a height-wide image.
+            out[x * height + (height - 1 - y)] = luma[y * width + x];
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

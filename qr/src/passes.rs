@@ -31,6 +31,15 @@ pub enum Pass {
     StretchedInverted,
     /// [`Pass::Hybrid`] on a bilinear 2× upscale: modules of 1–1.5 pixels.
     Upscaled,
+    /// [`Pass::Hybrid`] on the image resized to `percent` % (bilinear): finder
+    /// patterns and the sampling grid land differently on distorted codes.
+    Scaled {
+        /// New size in percent of the old.
+        percent: u16,
+    },
+    /// [`Pass::Hybrid`] on the image turned 90°: the row scan meets the finder
+    /// patterns from the other side (curved or skewed photos).
+    Rotated,
     /// Global thresholds between the histogram's peaks (up to 3): faint flat-colour
     /// codes next to stronger contrast (a grey code on a white card), either polarity.
     Levels,
@@ -88,6 +97,31 @@ pub fn run(
                     }
                 }
                 found
+            }
+            Pass::Scaled { percent } => {
+                let f = f32::from(percent) / 100.0;
+                let (nw, nh) = ((w as f32 * f) as usize, (h as f32 * f) as usize);
+                if nw < crate::MIN_SIDE as usize
+                    || nh < crate::MIN_SIDE as usize
+                    || (nw as u64) * (nh as u64) > 1920 * 1080 * 2
+                {
+                    continue;
+                }
+                let img = luma::resize(grey, w, h, nw, nh);
+                scaled(guarded(|| cpp(HybridBinarizer::new(source(&img, nw, nh)?))), 1.0 / f)
+            }
+            Pass::Rotated => {
+                let img = luma::rotated(grey, w, h);
+                let mut codes = guarded(|| cpp(HybridBinarizer::new(source(&img, h, w)?)));
+                // Back from the turned frame: (x', y') = (h − 1 − y, x).
+                for code in &mut codes {
+                    for p in &mut code.points {
+                        let (xr, yr) = (p.x, p.y);
+                        p.x = yr;
+                        p.y = (h as f32 - 1.0) - xr;
+                    }
+                }
+                codes
             }
             Pass::Upscaled => {
                 // 4× the pixels: only for captures up to 1080p, where 1-pixel modules are.

@@ -12,7 +12,10 @@ use std::path::{Path, PathBuf};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let out = PathBuf::from(args.next().ok_or("usage: qr_corpus OUT_DIR [PER_CELL] [ZXING_DIR]")?);
+    let out = PathBuf::from(
+        args.next()
+            .ok_or("usage: qr_corpus OUT_DIR [PER_CELL] [ZXING_DIR]")?,
+    );
     let per: u64 = args.next().map(|s| s.parse()).transpose()?.unwrap_or(8);
     let zxing = args.next().map(PathBuf::from);
     std::fs::create_dir_all(out.join("synthetic"))?;
@@ -35,7 +38,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(dir) = zxing {
         convert_zxing(&dir, &out, &mut manifest)?;
     }
-    std::fs::write(out.join("manifest.json"), serde_json::to_vec_pretty(&manifest)?)?;
+    std::fs::write(
+        out.join("manifest.json"),
+        serde_json::to_vec_pretty(&manifest)?,
+    )?;
     eprintln!("qr_corpus: {} images in {}", manifest.len(), out.display());
     Ok(())
 }

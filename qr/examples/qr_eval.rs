@@ -17,6 +17,7 @@ fn parse(s: &str) -> Result<Vec<Pass>, String> {
         return Ok(Pass::DEFAULT.to_vec());
     }
     s.split(',')
+        .filter(|p| !p.is_empty())
         .map(|p| match p {
             "hybrid" => Ok(Pass::Hybrid),
             "inverted" => Ok(Pass::Inverted),
@@ -29,7 +30,10 @@ fn parse(s: &str) -> Result<Vec<Pass>, String> {
             "upscaled" => Ok(Pass::Upscaled),
             "levels" => Ok(Pass::Levels),
             "rotated" => Ok(Pass::Rotated),
-            s if s.starts_with("scaled") => s[6..].parse().map(|percent| Pass::Scaled { percent }).map_err(|_| format!("bad {s}")),
+            s if s.starts_with("scaled") => s[6..]
+                .parse()
+                .map(|percent| Pass::Scaled { percent })
+                .map_err(|_| format!("bad {s}")),
             other => Err(format!("unknown pass {other}")),
         })
         .collect()
@@ -41,7 +45,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cascades: Vec<String> = args.collect();
     let per_file = std::env::var_os("QR_EVAL_PER_FILE").is_some();
     let mut wins: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let cascades = if cascades.is_empty() { vec!["default".to_owned()] } else { cascades };
+    let cascades = if cascades.is_empty() {
+        vec!["default".to_owned()]
+    } else {
+        cascades
+    };
     let manifest: Vec<serde_json::Value> =
         serde_json::from_slice(&std::fs::read(dir.join("manifest.json"))?)?;
     let filter = std::env::var("QR_EVAL_FILTER").unwrap_or_default();
@@ -53,7 +61,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             if !file.contains(filter.as_str()) {
                 continue;
             }
-            let (w, h) = (e["width"].as_u64().unwrap_or(0) as u32, e["height"].as_u64().unwrap_or(0) as u32);
+            let (w, h) = (
+                e["width"].as_u64().unwrap_or(0) as u32,
+                e["height"].as_u64().unwrap_or(0) as u32,
+            );
             let rgba = std::fs::read(dir.join(file))?;
             let grey = tessera_qr::rgba_to_luma(&rgba);
             let t = Instant::now();
@@ -61,12 +72,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let ms = t.elapsed().as_secs_f64() * 1e3;
             let ok = e["texts"]
                 .as_array()
-                .map(|ts| ts.iter().all(|t| got.iter().any(|c| Some(c.text.as_str()) == t.as_str())))
+                .map(|ts| {
+                    ts.iter()
+                        .all(|t| got.iter().any(|c| Some(c.text.as_str()) == t.as_str()))
+                })
                 .unwrap_or(false);
             if !ok && std::env::var_os("QR_EVAL_VERBOSE").is_some() {
-                eprintln!("FAIL {file} (found {:?})", got.iter().map(|c| &c.text).collect::<Vec<_>>());
+                eprintln!(
+                    "FAIL {file} (found {:?})",
+                    got.iter().map(|c| &c.text).collect::<Vec<_>>()
+                );
                 if let Some(dump) = std::env::var_os("QR_EVAL_DUMP") {
-                    let png = PathBuf::from(dump).join(file.replace('/', "_").replace(".rgba", ".png"));
+                    let png =
+                        PathBuf::from(dump).join(file.replace('/', "_").replace(".rgba", ".png"));
                     if let Some(img) = image::RgbaImage::from_raw(w, h, rgba.clone()) {
                         img.save(png)?;
                     }
@@ -75,7 +93,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             if per_file && ok {
                 wins.entry(file.to_owned()).or_default().push(spec.clone());
             }
-            let key = format!("{}/{}", e["set"].as_str().unwrap_or(""), e["category"].as_str().unwrap_or(""));
+            let key = format!(
+                "{}/{}",
+                e["set"].as_str().unwrap_or(""),
+                e["category"].as_str().unwrap_or("")
+            );
             for k in [key, format!("{}/ALL", e["set"].as_str().unwrap_or(""))] {
                 let cell = cells.entry(k).or_default();
                 cell.0 += u32::from(ok);
@@ -88,7 +110,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             times.sort_by(f64::total_cmp);
             let med = times[times.len() / 2];
             let p95 = times[(times.len() * 95 / 100).min(times.len() - 1)];
-            println!("  {k:32} {ok:4}/{n:<4} {:6.1}%  median {med:7.2} ms  p95 {p95:7.2} ms", 100.0 * f64::from(ok) / f64::from(n));
+            println!(
+                "  {k:32} {ok:4}/{n:<4} {:6.1}%  median {med:7.2} ms  p95 {p95:7.2} ms",
+                100.0 * f64::from(ok) / f64::from(n)
+            );
         }
     }
     for (file, specs) in &wins {

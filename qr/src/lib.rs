@@ -99,8 +99,7 @@ fn validate(len: usize, width: u32, height: u32, bpp: u64) -> Result<(), DecodeE
     if width < MIN_SIDE || height < MIN_SIDE {
         return Err(DecodeError::TooSmall { width, height });
     }
-    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS
-    {
+    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
         return Err(DecodeError::TooLarge { width, height });
     }
     let expected = u64::from(width) * u64::from(height) * bpp;

@@ -54,6 +54,7 @@ impl Pass {
         Pass::Downscaled,
         Pass::Classic,
         Pass::Upscaled,
+        Pass::Scaled { percent: 133 },
     ];
 }
 
@@ -108,7 +109,10 @@ pub fn run(
                     continue;
                 }
                 let img = luma::resize(grey, w, h, nw, nh);
-                scaled(guarded(|| cpp(HybridBinarizer::new(source(&img, nw, nh)?))), 1.0 / f)
+                scaled(
+                    guarded(|| cpp(HybridBinarizer::new(source(&img, nw, nh)?))),
+                    1.0 / f,
+                )
             }
             Pass::Rotated => {
                 let img = luma::rotated(grey, w, h);
@@ -129,7 +133,10 @@ pub fn run(
                     continue;
                 }
                 let (big, bw, bh) = luma::double(grey, w, h);
-                scaled(guarded(|| cpp(HybridBinarizer::new(source(&big, bw, bh)?))), 0.5)
+                scaled(
+                    guarded(|| cpp(HybridBinarizer::new(source(&big, bw, bh)?))),
+                    0.5,
+                )
             }
             Pass::Downscaled | Pass::DownscaledInverted => {
                 let (small, sw, sh) = half.get_or_insert_with(|| luma::half(grey, w, h));

@@ -68,7 +68,15 @@ const ISSUERS: &[&str] = &[
     "Cloud Console",
     "VPN Gateway",
 ];
-const USERS: &[&str] = &["alice", "bob", "carol.smith", "dave", "eve_ops", "frank", "grace.h"];
+const USERS: &[&str] = &[
+    "alice",
+    "bob",
+    "carol.smith",
+    "dave",
+    "eve_ops",
+    "frank",
+    "grace.h",
+];
 
 fn base32(data: &[u8]) -> String {
     const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -92,7 +100,8 @@ fn base64(data: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in data.chunks(3) {
-        let n = chunk.iter().fold(0u32, |acc, &b| acc << 8 | u32::from(b)) << (8 * (3 - chunk.len()));
+        let n =
+            chunk.iter().fold(0u32, |acc, &b| acc << 8 | u32::from(b)) << (8 * (3 - chunk.len()));
         for i in 0..4 {
             if i <= chunk.len() {
                 out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
@@ -119,7 +128,12 @@ pub fn otpauth(rng: &mut Rng) -> String {
     let user = *rng.pick(USERS);
     let len = *rng.pick(&[10usize, 20, 32]);
     let secret = base32(&rng.bytes(len));
-    let (digits, period, algo) = *rng.pick(&[(6, 30, "SHA1"), (6, 30, "SHA256"), (8, 30, "SHA1"), (6, 60, "SHA512")]);
+    let (digits, period, algo) = *rng.pick(&[
+        (6, 30, "SHA1"),
+        (6, 30, "SHA256"),
+        (8, 30, "SHA1"),
+        (6, 60, "SHA512"),
+    ]);
     format!(
         "otpauth://totp/{}:{}%40example.com?secret={secret}&issuer={}&algorithm={algo}&digits={digits}&period={period}",
         url_escape(issuer),
@@ -155,7 +169,12 @@ fn migration_account(rng: &mut Rng) -> Vec<u8> {
     let mut p = vec![];
     field_bytes(&mut p, 1, &rng.bytes(20));
     let issuer = *rng.pick(ISSUERS);
-    let name = format!("{}:{}{}@example.com", issuer, rng.pick(USERS), rng.int(1, 999));
+    let name = format!(
+        "{}:{}{}@example.com",
+        issuer,
+        rng.pick(USERS),
+        rng.int(1, 999)
+    );
     field_bytes(&mut p, 2, name.as_bytes());
     field_bytes(&mut p, 3, issuer.as_bytes());
     field_int(&mut p, 4, 1); // SHA1
@@ -173,7 +192,10 @@ fn migration_uri(accounts: &[Vec<u8>], batch_id: u64) -> String {
     field_int(&mut payload, 3, 1);
     field_int(&mut payload, 4, 0);
     field_int(&mut payload, 5, batch_id);
-    format!("otpauth-migration://offline?data={}", url_escape(&base64(&payload)))
+    format!(
+        "otpauth-migration://offline?data={}",
+        url_escape(&base64(&payload))
+    )
 }
 
 /// An otpauth-migration URI filling a QR code of exactly `version` (EC level M),
@@ -215,7 +237,10 @@ struct Canvas {
 impl Canvas {
     fn fill_rect(&mut self, x0: i64, y0: i64, x1: i64, y1: i64, c: [f32; 3]) {
         let (x0, y0) = (x0.max(0) as usize, y0.max(0) as usize);
-        let (x1, y1) = ((x1.max(0) as usize).min(self.w), (y1.max(0) as usize).min(self.h));
+        let (x1, y1) = (
+            (x1.max(0) as usize).min(self.w),
+            (y1.max(0) as usize).min(self.h),
+        );
         for y in y0..y1 {
             for x in x0..x1 {
                 self.px[y * self.w + x] = c;
@@ -285,7 +310,11 @@ fn draw_code(c: &mut Canvas, code: &QrCode, p: &Placement) {
 }
 
 fn page(rng: &mut Rng, w: usize, h: usize, dark: bool) -> Canvas {
-    let bg = if dark { rng.f32(14.0, 40.0) } else { rng.f32(236.0, 255.0) };
+    let bg = if dark {
+        rng.f32(14.0, 40.0)
+    } else {
+        rng.f32(236.0, 255.0)
+    };
     let mut c = Canvas {
         w,
         h,
@@ -293,7 +322,11 @@ fn page(rng: &mut Rng, w: usize, h: usize, dark: bool) -> Canvas {
     };
     let scale = w as f32 / 1920.0;
     // Header bar in a brand colour.
-    let header = [rng.f32(20.0, 80.0), rng.f32(40.0, 120.0), rng.f32(90.0, 200.0)];
+    let header = [
+        rng.f32(20.0, 80.0),
+        rng.f32(40.0, 120.0),
+        rng.f32(90.0, 200.0),
+    ];
     c.fill_rect(0, 0, w as i64, (64.0 * scale) as i64, header);
     // Text-like lines: rows of short dark bars (the false finder candidates of a page).
     let ink = if dark { 200.0 } else { 40.0 };
@@ -358,12 +391,18 @@ fn blur(c: &mut Canvas, r: usize, passes: usize) {
 }
 
 fn jpeg(rgba: &[u8], w: u32, h: u32, quality: u8) -> Vec<u8> {
-    let rgb: Vec<u8> = rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+    let rgb: Vec<u8> = rgba
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
     let mut buf = vec![];
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buf, quality)
         .encode(&rgb, w, h, image::ExtendedColorType::Rgb8)
         .expect("jpeg encode");
-    image::load_from_memory(&buf).expect("jpeg decode").to_rgba8().into_raw()
+    image::load_from_memory(&buf)
+        .expect("jpeg decode")
+        .to_rgba8()
+        .into_raw()
 }
 
 fn light() -> ([f32; 3], [f32; 3]) {
@@ -381,7 +420,11 @@ pub fn generate(category: &str, width: u32, height: u32, seed: u64) -> Capture {
     let dim = category == "low-contrast" && rng.int(0, 1) == 0;
     let mut canvas = page(&mut rng, w, h, dark);
     let mut texts = vec![];
-    let count = if category == "multi-code" { rng.int(2, 4) } else { 1 };
+    let count = if category == "multi-code" {
+        rng.int(2, 4)
+    } else {
+        1
+    };
     // Codes go in distinct cells of a grid over the page below the header.
     let cols = count.min(2) as f32;
     let rows = count.div_ceil(2) as f32;
@@ -393,7 +436,10 @@ pub fn generate(category: &str, width: u32, height: u32, seed: u64) -> Capture {
         } else {
             let text = otpauth(&mut rng);
             let ec = *rng.pick(&[EcLevel::L, EcLevel::M, EcLevel::M, EcLevel::Q]);
-            (QrCode::with_error_correction_level(text.as_bytes(), ec).expect("fits"), text)
+            (
+                QrCode::with_error_correction_level(text.as_bytes(), ec).expect("fits"),
+                text,
+            )
         };
         let (mut fg, mut bg) = light();
         let mut angle = 0.0;
@@ -403,9 +449,13 @@ pub fn generate(category: &str, width: u32, height: u32, seed: u64) -> Capture {
             "jpeg" | "multi-code" => module = rng.f32(2.0, 4.0) * scale.max(0.75),
             "blur" => module = rng.f32(2.5, 4.5) * scale.max(0.75),
             "migration" => module = rng.f32(2.0, 4.0) * scale.max(0.75),
-            "zoom" => module = 4.0 * rng.pick(&[0.67f32, 0.8, 0.9, 1.1, 1.25, 1.5, 1.75]) * scale.max(0.67),
+            "zoom" => {
+                module =
+                    4.0 * rng.pick(&[0.67f32, 0.8, 0.9, 1.1, 1.25, 1.5, 1.75]) * scale.max(0.67)
+            }
             "rotated" => {
-                angle = rng.f32(3.0, 45.0) * if rng.int(0, 1) == 0 { -1.0 } else { 1.0 } * PI / 180.0;
+                angle =
+                    rng.f32(3.0, 45.0) * if rng.int(0, 1) == 0 { -1.0 } else { 1.0 } * PI / 180.0;
                 if rng.int(0, 3) == 0 {
                     angle += PI / 2.0 * rng.int(1, 3) as f32;
                 }
@@ -413,7 +463,11 @@ pub fn generate(category: &str, width: u32, height: u32, seed: u64) -> Capture {
             "low-contrast" if !dim => {
                 let mid = rng.f32(110.0, 170.0);
                 let d = rng.f32(20.0, 35.0);
-                let tint = [rng.f32(-15.0, 15.0), rng.f32(-15.0, 15.0), rng.f32(-15.0, 15.0)];
+                let tint = [
+                    rng.f32(-15.0, 15.0),
+                    rng.f32(-15.0, 15.0),
+                    rng.f32(-15.0, 15.0),
+                ];
                 fg = [mid - d + tint[0], mid - d + tint[1], mid - d + tint[2]];
                 bg = [mid + d + tint[0], mid + d + tint[1], mid + d + tint[2]];
             }
@@ -446,7 +500,15 @@ pub fn generate(category: &str, width: u32, height: u32, seed: u64) -> Capture {
         draw_code(
             &mut canvas,
             &code,
-            &Placement { cx, cy, module, angle, quiet: 4.0, fg, bg },
+            &Placement {
+                cx,
+                cy,
+                module,
+                angle,
+                quiet: 4.0,
+                fg,
+                bg,
+            },
         );
         texts.push(text);
     }
@@ -473,5 +535,10 @@ pub fn generate(category: &str, width: u32, height: u32, seed: u64) -> Capture {
     if category == "jpeg" {
         rgba = jpeg(&rgba, width, height, rng.int(30, 70) as u8);
     }
-    Capture { width, height, rgba, texts }
+    Capture {
+        width,
+        height,
+        rgba,
+        texts,
+    }
 }

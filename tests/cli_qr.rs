@@ -7,7 +7,8 @@ use std::process::Command;
 use serde_json::Value;
 use tempfile::TempDir;
 
-const TEXT: &str = "otpauth://totp/Example:alice@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Example";
+const TEXT: &str =
+    "otpauth://totp/Example:alice@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Example";
 
 /// Writes `text` as a QR code, 4 pixels a module, black on white.
 fn write_qr(path: &Path, text: &str) {
@@ -44,11 +45,20 @@ fn decodes_png_and_jpeg() {
     let jpg = dir.path().join("code.jpg");
     write_qr(&png, TEXT);
     write_qr(&jpg, "second code");
-    let (code, stdout, stderr) = tessera(&["qr", "decode", png.to_str().expect("utf-8"), jpg.to_str().expect("utf-8")]);
+    let (code, stdout, stderr) = tessera(&[
+        "qr",
+        "decode",
+        png.to_str().expect("utf-8"),
+        jpg.to_str().expect("utf-8"),
+    ]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(
         stdout,
-        format!("{}: {TEXT}\n{}: second code\n", png.display(), jpg.display())
+        format!(
+            "{}: {TEXT}\n{}: second code\n",
+            png.display(),
+            jpg.display()
+        )
     );
 
     let (code, stdout, _) = tessera(&["qr", "decode", "--json", png.to_str().expect("utf-8")]);
@@ -64,10 +74,24 @@ fn not_an_image_or_no_code_fails() {
     let bogus = dir.path().join("bogus.png");
     std::fs::write(&bogus, b"not a png").expect("writes");
     let blank = dir.path().join("blank.png");
-    image::GrayImage::from_pixel(64, 64, image::Luma([255])).save(&blank).expect("saves");
-    let (code, stdout, _) = tessera(&["qr", "decode", "--json", bogus.to_str().expect("utf-8"), blank.to_str().expect("utf-8")]);
+    image::GrayImage::from_pixel(64, 64, image::Luma([255]))
+        .save(&blank)
+        .expect("saves");
+    let (code, stdout, _) = tessera(&[
+        "qr",
+        "decode",
+        "--json",
+        bogus.to_str().expect("utf-8"),
+        blank.to_str().expect("utf-8"),
+    ]);
     assert_eq!(code, 1);
-    let lines: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).expect("json")).collect();
-    assert!(lines[0]["error"].as_str().expect("error").contains("cannot read image"));
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert!(lines[0]["error"]
+        .as_str()
+        .expect("error")
+        .contains("cannot read image"));
     assert_eq!(lines[1]["error"], "no QR code found");
 }

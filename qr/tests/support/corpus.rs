@@ -300,10 +300,8 @@ fn draw_code(c: &mut Canvas, code: &QrCode, p: &Placement) {
             let total = (SS * SS) as f32;
             let (fd, fl) = (dark as f32 / total, (inside - dark) as f32 / total);
             let old = c.px[y as usize * c.w + x as usize];
-            let mut out = [0.0; 3];
-            for k in 0..3 {
-                out[k] = p.fg[k] * fd + p.bg[k] * fl + old[k] * (1.0 - fd - fl);
-            }
+            let out: [f32; 3] =
+                std::array::from_fn(|k| p.fg[k] * fd + p.bg[k] * fl + old[k] * (1.0 - fd - fl));
             c.px[y as usize * c.w + x as usize] = out;
         }
     }
@@ -365,9 +363,9 @@ fn blur(c: &mut Canvas, r: usize, passes: usize) {
             for x in 0..w {
                 let (lo, hi) = (x.saturating_sub(r), (x + r).min(w - 1));
                 let mut s = [0.0; 3];
-                for xx in lo..=hi {
-                    for k in 0..3 {
-                        s[k] += c.px[y * w + xx][k];
+                for px in &c.px[y * w + lo..=y * w + hi] {
+                    for (acc, v) in s.iter_mut().zip(px) {
+                        *acc += v;
                     }
                 }
                 let n = (hi - lo + 1) as f32;
@@ -379,8 +377,8 @@ fn blur(c: &mut Canvas, r: usize, passes: usize) {
                 let (lo, hi) = (y.saturating_sub(r), (y + r).min(h - 1));
                 let mut s = [0.0; 3];
                 for yy in lo..=hi {
-                    for k in 0..3 {
-                        s[k] += tmp[yy * w + x][k];
+                    for (acc, v) in s.iter_mut().zip(&tmp[yy * w + x]) {
+                        *acc += v;
                     }
                 }
                 let n = (hi - lo + 1) as f32;

@@ -71,7 +71,7 @@ fn garbage_is_not_found() {
             vec![255; n],
             (0..n)
                 .map(|k| {
-                    if (k / 3 + k / w as usize) % 2 == 0 {
+                    if (k / 3 + k / w as usize).is_multiple_of(2) {
                         0
                     } else {
                         255

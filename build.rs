@@ -1,4 +1,5 @@
-//! Builds tessera-core for wasm32-unknown-unknown, generates its JS glue with
+//! Builds tessera-core (the popup) and tessera-qr (the QR decoder the extension loads
+//! on demand) for wasm32-unknown-unknown, generates their JS glue with
 //! wasm-bindgen-cli-support (same exact version as wasm-bindgen), runs wasm-opt when
 //! a working one (binaryen ≥ 110) is installed, and stages the complete extension
 //! into OUT_DIR, where src/embedded.rs includes it. See docs/ARCHITECTURE.md "Build".
@@ -11,6 +12,8 @@ use std::process::{Command, Stdio};
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const WASM_PROFILE: &str = "wasm-release";
+/// The QR decoder's profile: wasm-release at opt-level 3 (it runs on megapixel captures).
+const QR_WASM_PROFILE: &str = "wasm-qr";
 /// Environment variables a build script inherits that must not reach the inner
 /// cargo (they leak host flags into wasm or point it at the outer build's dirs).
 const SCRUBBED_ENV: &[&str] = &[
@@ -40,6 +43,8 @@ fn run() -> Result<(), String> {
     for watched in [
         "wasm-core/src",
         "wasm-core/Cargo.toml",
+        "qr/src",
+        "qr/Cargo.toml",
         "extension",
         "Cargo.lock",
     ] {
@@ -57,7 +62,9 @@ fn run() -> Result<(), String> {
         .ok_or("unexpected OUT_DIR layout")?
         .to_path_buf();
     let wasm_target_dir = profile_dir.join("wasm-target");
-    let wasm = build_wasm(&root, &wasm_target_dir)?;
+    let wasm = build_wasm(&root, &wasm_target_dir, "tessera-core", WASM_PROFILE)?;
+    // A second cargo run, so the decoder's dependencies cannot change the popup's features.
+    let qr_wasm = build_wasm(&root, &wasm_target_dir, "tessera-qr", QR_WASM_PROFILE)?;
 
     let staged = out_dir.join("extension");
     if staged.exists() {
@@ -67,7 +74,9 @@ fn run() -> Result<(), String> {
     copy_dir(&root.join("extension"), &staged)?;
     let wasm_dir = staged.join("wasm");
     bindgen(&wasm, &wasm_dir)?;
-    optimize(&wasm_dir.join("tessera_core_bg.wasm"));
+    optimize(&wasm_dir.join("tessera_core_bg.wasm"), "-Oz");
+    bindgen(&qr_wasm, &wasm_dir)?;
+    optimize(&wasm_dir.join("tessera_qr_bg.wasm"), "-O3");
     write_file_table(&staged, &out_dir.join("extension_files.rs"))
 }
 
@@ -94,12 +103,17 @@ fn check_wasm_target() -> Result<(), String> {
     }
 }
 
-fn build_wasm(root: &Path, target_dir: &Path) -> Result<PathBuf, String> {
+fn build_wasm(
+    root: &Path,
+    target_dir: &Path,
+    package: &str,
+    profile: &str,
+) -> Result<PathBuf, String> {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(root)
-        .args(["build", "--locked", "-p", "tessera-core", "--lib"])
-        .args(["--target", WASM_TARGET, "--profile", WASM_PROFILE])
+        .args(["build", "--locked", "-p", package, "--lib"])
+        .args(["--target", WASM_TARGET, "--profile", profile])
         .arg("--target-dir")
         .arg(target_dir)
         .arg("--config")
@@ -118,13 +132,13 @@ fn build_wasm(root: &Path, target_dir: &Path) -> Result<PathBuf, String> {
         .map_err(|e| format!("cannot start the inner cargo: {e}"))?;
     if !status.success() {
         return Err(format!(
-            "building tessera-core for {WASM_TARGET} failed ({status}); the compiler's messages are above"
+            "building {package} for {WASM_TARGET} failed ({status}); the compiler's messages are above"
         ));
     }
     Ok(target_dir
         .join(WASM_TARGET)
-        .join(WASM_PROFILE)
-        .join("tessera_core.wasm"))
+        .join(profile)
+        .join(format!("{}.wasm", package.replace('-', "_"))))
 }
 
 fn bindgen(wasm: &Path, out: &Path) -> Result<(), String> {
@@ -137,9 +151,9 @@ fn bindgen(wasm: &Path, out: &Path) -> Result<(), String> {
     b.generate(out).map_err(|e| format!("wasm-bindgen: {e:#}"))
 }
 
-/// Runs wasm-opt -Oz when a binaryen ≥ 110 is found (WASM_OPT or PATH); older
-/// ones (Debian's 108) break wasm-bindgen's externref table, so they are skipped.
-fn optimize(wasm: &Path) {
+/// Runs wasm-opt (`level`: -Oz, -O3) when a binaryen ≥ 110 is found (WASM_OPT or PATH);
+/// older ones (Debian's 108) break wasm-bindgen's externref table, so they are skipped.
+fn optimize(wasm: &Path, level: &str) {
     let tool = env::var("WASM_OPT").unwrap_or_else(|_| "wasm-opt".into());
     let Ok(out) = Command::new(&tool).arg("--version").output() else {
         println!("cargo::warning=wasm-opt not found; the wasm is not size-optimised");
@@ -153,7 +167,7 @@ fn optimize(wasm: &Path) {
     match version {
         Some(v) if v >= 110 => {
             let status = Command::new(&tool)
-                .arg("-Oz")
+                .arg(level)
                 .args([
                     "--enable-bulk-memory",
                     "--enable-multivalue",

@@ -28,7 +28,7 @@ fi
 stamp=node_modules/.tessera-lock.sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "setup: installing npm tools (playwright-core, binaryen)"
+  echo "setup: installing npm tools (playwright-core, binaryen, jsqr)"
   npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi

@@ -14,6 +14,7 @@ cargo fmt --all -- --check
 step "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p tessera-core --target wasm32-unknown-unknown --locked -- -D warnings
+cargo clippy -p tessera-qr --target wasm32-unknown-unknown --locked -- -D warnings
 
 step "Rust tests (unit, host protocol over pipes, install/uninstall)"
 cargo test --workspace --locked

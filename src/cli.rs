@@ -77,6 +77,8 @@ enum Command {
     VirtualCard(crate::virtual_card::RunArgs),
     /// Control a running virtual card (press the button, unplug, replug, …).
     VirtualCardCtl(crate::virtual_card::CtlArgs),
+    /// Decode QR codes in image files (`tessera qr decode IMAGE… [--json]`).
+    Qr(crate::qr_cli::QrArgs),
     /// Send APDUs (hex) to the card in a reader, in one transaction.
     Apdu {
         /// Reader name, as `tessera devices` prints it.
@@ -153,6 +155,7 @@ pub fn run() -> ExitCode {
         Command::Otp { command } => return crate::otp_cli::run(command),
         Command::Doctor(args) => return crate::doctor::run(args),
         Command::Fido { command } => return crate::fido_cli::run(command),
+        Command::Qr(args) => return crate::qr_cli::run(args),
         Command::Apdu { reader, apdus } => cmd_apdu(&reader, &apdus),
         Command::VirtualCard(args) => crate::virtual_card::run(&args),
         Command::VirtualCardCtl(args) => crate::virtual_card::ctl(&args),

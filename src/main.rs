@@ -10,6 +10,7 @@ mod fido_cli;
 mod host_mode;
 mod install;
 mod otp_cli;
+mod qr_cli;
 mod virtual_card;
 
 use std::process::ExitCode;

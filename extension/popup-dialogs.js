@@ -3,6 +3,8 @@
 // show, check or send is in tessera-core popup/dialogs); typed values live in
 // the inputs and in the core only, never in storage or the console.
 
+import { buildFidoBlock, updateFidoBlock } from './popup-fido.js';
+
 const $ = (id) => document.getElementById(id);
 
 function el(tag, props = {}, ...children) {
@@ -126,7 +128,7 @@ export function dialogRenderer({ t, send }) {
         case 'output': return buildOutput(b);
         case 'progress': return el('p', { class: 'progress', role: 'status' },
           el('span', { class: 'spinner', 'aria-hidden': 'true' }), el('span', { class: 'progress-text' }));
-        default: return el('div');
+        default: return buildFidoBlock(b, { t, send, el }) ?? el('div');
       }
     }));
     for (const input of body.querySelectorAll('input:not([type=radio]):not([type=checkbox])')) {
@@ -149,6 +151,7 @@ export function dialogRenderer({ t, send }) {
       const node = body.children[i];
       if (!node) return;
       if (b.type === 'text') node.textContent = t(b.text);
+      updateFidoBlock(node, b, { t, send, el, busy: d.busy });
       if (b.type === 'progress') node.querySelector('.progress-text').textContent = t(b.text);
       if (b.type === 'output') {
         node.querySelector('.output-label').textContent = t(b.label);
@@ -220,7 +223,7 @@ export function dialogRenderer({ t, send }) {
     if (invalid) return (invalid.matches('fieldset') ? invalid.querySelector('input') : invalid).focus();
     const input = body.querySelector('input:not([disabled]):not([type=hidden]), select:not([disabled])');
     if (input) return input.focus();
-    (body.querySelector('.copy') ?? actions.querySelector('.primary') ?? actions.querySelector('button'))?.focus();
+    (body.querySelector('.copy, .row-btn') ?? actions.querySelector('.primary') ?? actions.querySelector('button'))?.focus();
   }
 
   /** Renders `d` (a DialogView or null); returns true when the dialog just closed. */

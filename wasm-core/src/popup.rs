@@ -18,8 +18,8 @@ pub use dialogs::{Dialog, Token};
 pub use disconnect::classify_disconnect;
 pub use view::{
     Action, Block, ButtonView, Choice, ConnState, ConnectionView, DialogView, FieldView, HostView,
-    InputKind, LockState, LockView, MenuItem, NoticeView, RuleView, Text, TokenItem, TokensState,
-    TokensView, Tone, View,
+    InputKind, LockState, LockView, MenuItem, NoticeView, RowButton, RowView, RuleView, Text,
+    TokenItem, TokensState, TokensView, Tone, View,
 };
 
 use serde::{Deserialize, Serialize};
@@ -121,7 +121,12 @@ struct OpenDialog {
 }
 
 /// Calls that change nothing on the token: a dialog waiting for one may close.
-const READS: [&str; 2] = ["pin.policy.get", "pin.unblock.challenge"];
+const READS: [&str; 4] = [
+    "pin.policy.get",
+    "pin.unblock.challenge",
+    "fido.info",
+    "fido.credentials.list",
+];
 
 /// An action without a dialog (Lock, Clear Cache) waiting for its answer.
 #[derive(Debug, Clone)]
@@ -533,7 +538,14 @@ impl Popup {
             "devices.changed" if self.conn.state == ConnState::Connected => {
                 vec![self.call("devices.list", Value::Object(Default::default()))]
             }
-            _ => vec![],
+            // A running call's progress (fido.reset steps) goes to the dialog that made it.
+            name => match self.dialog.as_mut().filter(|d| d.pending.is_some()) {
+                Some(d) => {
+                    let out = d.machine.event(&d.token, name, &event.data);
+                    self.apply_out(out)
+                }
+                None => vec![],
+            },
         }
     }
 }
@@ -602,7 +614,7 @@ fn dialog_view(d: &OpenDialog) -> DialogView {
         kind: d.machine.kind(),
         step: body.step,
         form: d.machine.form_gen(),
-        title: dialogs::title(d.machine.kind()),
+        title: d.machine.title(),
         subtitle: Text::with(
             "dialog_subtitle",
             [d.token.name.clone(), d.token.id.clone()],
@@ -893,7 +905,7 @@ mod tests {
             tile.lock.as_ref().map(|l| l.label.clone()),
             Some(Text::with("lock_locked_tries", ["6".to_string()]))
         );
-        assert_eq!(tile.menu.len(), 9);
+        assert_eq!(tile.menu.len(), 10, "9 + FIDO");
         assert!(step.view.dialog.is_none());
         assert!(step.view.tokens.items[1].menu.is_empty(), "empty reader");
     }
@@ -1119,6 +1131,11 @@ mod tests {
             include_str!("popup/dialogs/authenticate.rs"),
             include_str!("popup/dialogs/change_pin.rs"),
             include_str!("popup/dialogs/errors.rs"),
+            include_str!("popup/dialogs/fido.rs"),
+            include_str!("popup/dialogs/fido/creds.rs"),
+            include_str!("popup/dialogs/fido/help.rs"),
+            include_str!("popup/dialogs/fido/pin.rs"),
+            include_str!("popup/dialogs/fido/reset.rs"),
             include_str!("popup/dialogs/form.rs"),
             include_str!("popup/dialogs/personalize.rs"),
             include_str!("popup/dialogs/policy.rs"),
@@ -1126,7 +1143,7 @@ mod tests {
             include_str!("popup/dialogs/reveal.rs"),
             include_str!("popup/dialogs/unblock.rs"),
         ];
-        const PREFIXES: [&str; 24] = [
+        const PREFIXES: [&str; 25] = [
             "action_",
             "btn_",
             "challenge_",
@@ -1135,6 +1152,7 @@ mod tests {
             "dialog_",
             "dlg_",
             "err_",
+            "fido_",
             "field_",
             "hint_",
             "last_try_",

@@ -76,6 +76,7 @@ pub fn action_label(action: Action) -> &'static str {
         Action::ClearCache => "action_clear_cache",
         Action::Recycle => "action_recycle",
         Action::Personalize => "action_personalize",
+        Action::Fido => "fido_menu",
     }
 }
 
@@ -96,6 +97,7 @@ pub fn supports(token: &TokenInfo, action: Action) -> bool {
         Action::ClearCache => true,
         Action::Recycle => has(Feature::Recycle),
         Action::Personalize => has(Feature::Personalize),
+        Action::Fido => token.applets.fido,
     }
 }
 
@@ -120,7 +122,8 @@ fn blocked_reason(token: &TokenInfo, action: Action) -> Option<&'static str> {
     let blocked = token.pin == Some(PinStatus::Blocked);
     match action {
         // Always possible: they are the way out of a blocked or forced state.
-        Action::Unblock | Action::ClearCache | Action::Lock => None,
+        // The FIDO app has its own PIN: the smart-card PIN's state does not matter.
+        Action::Unblock | Action::ClearCache | Action::Lock | Action::Fido => None,
         Action::ChangePin if blocked => Some("reason_blocked"),
         Action::ChangePin => None,
         _ if blocked => Some("reason_blocked"),
@@ -150,7 +153,7 @@ pub fn allowed(token: &TokenInfo, action: Action) -> bool {
 
 /// Everything the tile of `token` shows besides its name.
 pub fn tile_actions(token: &TokenInfo) -> TileActions {
-    let menu = ORDER
+    let mut menu = ORDER
         .iter()
         .map(|&a| {
             if a == Action::Authenticate && token.pin == Some(PinStatus::Verified) {
@@ -160,6 +163,9 @@ pub fn tile_actions(token: &TokenInfo) -> TileActions {
             }
         })
         .collect::<Vec<_>>();
+    if token.applets.fido {
+        menu.push(item(token, Action::Fido));
+    }
     let (notice, primary) = if token.pin == Some(PinStatus::Blocked) {
         (
             Some(Text::key("tile_blocked")),

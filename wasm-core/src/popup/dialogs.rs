@@ -9,6 +9,7 @@
 mod authenticate;
 mod change_pin;
 mod errors;
+mod fido;
 mod form;
 mod personalize;
 mod policy;
@@ -166,6 +167,14 @@ pub trait Dialog {
     fn closable(&self) -> bool {
         true
     }
+    /// Title for the current step.
+    fn title(&self) -> Text {
+        title(self.kind())
+    }
+    /// A host event while this dialog's call runs (`fido.reset` steps).
+    fn event(&mut self, _t: &Token, _event: &str, _data: &Value) -> Out {
+        Out::none()
+    }
 }
 
 /// Opens the dialog for `action` (Lock and Clear Cache have none).
@@ -179,6 +188,7 @@ pub fn open(action: Action, t: &Token) -> Option<Box<dyn Dialog>> {
         Action::PinPolicy => Box::new(policy::PolicyDialog::new()),
         Action::Recycle => Box::new(recycle::Recycle::new(t)),
         Action::Personalize => Box::new(personalize::Personalize::new(t)),
+        Action::Fido => Box::new(fido::Fido::new()),
         Action::Lock | Action::ClearCache => return None,
     })
 }
@@ -194,6 +204,7 @@ pub fn title(kind: Action) -> Text {
         Action::PinPolicy => "dlg_pin_policy",
         Action::Recycle => "dlg_recycle",
         Action::Personalize => "dlg_personalize",
+        Action::Fido => "fido_title",
         Action::Lock => "action_lock",
         Action::ClearCache => "action_clear_cache",
     })
@@ -396,6 +407,7 @@ pub(crate) mod tests {
             Action::PinPolicy,
             Action::Recycle,
             Action::Personalize,
+            Action::Fido,
         ] {
             assert_eq!(open(a, &t).map(|d| d.kind()), Some(a));
         }

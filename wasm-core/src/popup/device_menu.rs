@@ -228,7 +228,9 @@ mod tests {
             }),
             false,
         ));
-        assert_eq!(enabled(&t), ORDER.to_vec());
+        let mut all = ORDER.to_vec();
+        all.push(Action::Fido);
+        assert_eq!(enabled(&t), all, "FIDO last, for a token with the FIDO app");
         assert_eq!(
             t.lock.expect("lock").label,
             Text::with("lock_locked_tries", ["6".to_string()])
@@ -253,7 +255,11 @@ mod tests {
         let t = tile_actions(&crescendo(Some(PinStatus::Blocked), false));
         assert_eq!(t.notice, Some(Text::key("tile_blocked")));
         assert_eq!(t.primary.as_ref().map(|p| p.action), Some(Action::Unblock));
-        assert_eq!(enabled(&t), vec![Action::Unblock, Action::ClearCache]);
+        assert_eq!(
+            enabled(&t),
+            vec![Action::Unblock, Action::ClearCache, Action::Fido],
+            "the FIDO PIN is not the smart-card PIN"
+        );
         let auth = &t.menu[0];
         assert_eq!(auth.reason, Some(Text::key("reason_blocked")));
         assert_eq!(t.lock.expect("lock").label, Text::key("lock_blocked"));
@@ -274,7 +280,12 @@ mod tests {
         );
         assert_eq!(
             enabled(&t),
-            vec![Action::ChangePin, Action::Unblock, Action::ClearCache]
+            vec![
+                Action::ChangePin,
+                Action::Unblock,
+                Action::ClearCache,
+                Action::Fido
+            ]
         );
         assert!(!allowed(&token, Action::Recycle));
         assert!(allowed(&token, Action::ChangePin));
@@ -300,7 +311,11 @@ mod tests {
         for m in &t.menu {
             let expect = matches!(
                 m.action,
-                Action::Authenticate | Action::ChangePin | Action::Unblock | Action::ClearCache
+                Action::Authenticate
+                    | Action::ChangePin
+                    | Action::Unblock
+                    | Action::ClearCache
+                    | Action::Fido
             );
             assert_eq!(m.enabled, expect, "{:?}", m.action);
             if !expect {
@@ -308,6 +323,21 @@ mod tests {
             }
         }
         assert_eq!(t.lock, None);
+        let no_fido = TokenInfo {
+            applets: Applets {
+                fido: false,
+                ..token.applets
+            },
+            ..token
+        };
+        assert!(
+            !tile_actions(&no_fido)
+                .menu
+                .iter()
+                .any(|m| m.action == Action::Fido),
+            "no FIDO entry without the FIDO app"
+        );
+        assert!(!allowed(&no_fido, Action::Fido));
     }
 
     #[test]

@@ -171,7 +171,7 @@ impl Fido {
     }
 
     /// Back to the overview; typed secrets go.
-    fn to_panel(&mut self) {
+    fn show_panel(&mut self) {
         self.form.reset();
         self.error = None;
         self.screen = Screen::Panel;
@@ -212,7 +212,12 @@ impl Fido {
         let mut rows = vec![];
         if info.info.u2f_only {
             blocks.push(para("fido_u2f_only", Tone::Warning));
-            rows.push(row("fido_row_help", None, Tone::Info, Some(("help", "fido_btn_help"))));
+            rows.push(row(
+                "fido_row_help",
+                None,
+                Tone::Info,
+                Some(("help", "fido_btn_help")),
+            ));
             blocks.push(Block::Rows {
                 label: None,
                 items: rows,
@@ -239,9 +244,7 @@ impl Fido {
                 Tone::Warning,
                 Some(("set_pin", "fido_btn_set_pin")),
             ),
-            (PinState::Unsupported, _) => {
-                row("fido_pin_unsupported", None, Tone::Info, None)
-            }
+            (PinState::Unsupported, _) => row("fido_pin_unsupported", None, Tone::Info, None),
             (PinState::Set, Some(0)) => row(
                 "fido_pin_blocked",
                 Some("fido_pin_blocked_detail"),
@@ -263,7 +266,11 @@ impl Fido {
                 } else {
                     Tone::Info
                 },
-                button: Some(row_button("change_pin", "fido_btn_change_pin", "fido_pin_set")),
+                button: Some(row_button(
+                    "change_pin",
+                    "fido_btn_change_pin",
+                    "fido_pin_set",
+                )),
             },
         });
         // Passkeys.
@@ -313,7 +320,12 @@ impl Fido {
                 danger: true,
             }),
         });
-        rows.push(row("fido_row_help", None, Tone::Info, Some(("help", "fido_btn_help"))));
+        rows.push(row(
+            "fido_row_help",
+            None,
+            Tone::Info,
+            Some(("help", "fido_btn_help")),
+        ));
         blocks.push(Block::Rows {
             label: None,
             items: rows,
@@ -485,13 +497,17 @@ impl Dialog for Fido {
                 Out::none()
             }
             ("back", Screen::Help) if self.info.is_none() => self.load_info(t),
+            ("back", Screen::ResetEnded(_)) => {
+                self.show_panel();
+                self.load_info(t)
+            }
             ("back", Screen::Delete(_)) => {
                 self.error = None;
                 self.screen = Screen::Creds;
                 Out::none()
             }
             ("back", _) => {
-                self.to_panel();
+                self.show_panel();
                 Out::none()
             }
             ("set_pin", _) => {

@@ -107,11 +107,8 @@ impl Fido {
                         tone: Tone::Info,
                     });
                 }
-                let mut sites: Vec<&str> = list
-                    .credentials
-                    .iter()
-                    .map(|c| c.rp_id.as_str())
-                    .collect();
+                let mut sites: Vec<&str> =
+                    list.credentials.iter().map(|c| c.rp_id.as_str()).collect();
                 sites.sort_unstable();
                 sites.dedup();
                 for site in sites {
@@ -242,8 +239,7 @@ impl Fido {
             Ok(v) if deleting => {
                 if let (Screen::Delete(n), Some(list)) = (&self.screen, &self.creds) {
                     if let Some(c) = list.credentials.get(*n) {
-                        self.flash =
-                            Some(Text::with("fido_deleted", [c.user(), c.rp_id.clone()]));
+                        self.flash = Some(Text::with("fido_deleted", [c.user(), c.rp_id.clone()]));
                     }
                 }
                 let _ = v;
@@ -397,7 +393,10 @@ mod tests {
         assert_eq!(
             b.blocks[0],
             Block::Text {
-                text: Text::with("fido_deleted", ["alice".to_string(), "example.com".to_string()]),
+                text: Text::with(
+                    "fido_deleted",
+                    ["alice".to_string(), "example.com".to_string()]
+                ),
                 tone: Tone::Ok
             }
         );
@@ -419,7 +418,10 @@ mod tests {
         assert_eq!(d.form.get("pin"), "", "PIN wiped on leaving");
         let b = d.body(&t);
         assert_eq!(b.step, "panel");
-        assert!(keys(&b).contains(&"fido_passkeys_count"), "panel shows the counts");
+        assert!(
+            keys(&b).contains(&"fido_passkeys_count"),
+            "panel shows the counts"
+        );
     }
 
     #[test]

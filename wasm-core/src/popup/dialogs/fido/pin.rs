@@ -14,7 +14,12 @@ use super::super::{button, Body, Out, Token};
 use super::{pin_failure, wrong_pin_text, Fido, FidoInfo, PinFailure, Screen, MAX_PIN_BYTES};
 
 /// What is wrong with `new` (and its confirmation) for this key.
-fn check_new(info: &FidoInfo, new: &str, confirm: &str, old: Option<&str>) -> Vec<(&'static str, Text)> {
+fn check_new(
+    info: &FidoInfo,
+    new: &str,
+    confirm: &str,
+    old: Option<&str>,
+) -> Vec<(&'static str, Text)> {
     let mut out = vec![];
     let chars = new.chars().count();
     if new.is_empty() {
@@ -160,7 +165,7 @@ impl Fido {
         let change = self.screen == Screen::ChangePin;
         match result {
             Ok(_) => {
-                self.to_panel();
+                self.show_panel();
                 self.flash = Some(Text::key(if change {
                     "fido_pin_changed"
                 } else {
@@ -206,9 +211,9 @@ mod tests {
     use super::super::super::tests::field_errors;
     use super::super::tests::{info_not_set, info_set, opened};
     use super::*;
+    use crate::popup::dialogs::Dialog;
     use crate::protocol::ErrorCode;
     use crate::secret::Secret;
-    use crate::popup::dialogs::Dialog;
 
     fn typed(d: &mut Fido, t: &Token, pairs: &[(&str, &str)]) {
         for (k, v) in pairs {
@@ -318,7 +323,7 @@ mod tests {
     }
 
     #[test]
-    fn pin_auth_blocked_says_replug_and_blocked_goes_to_panel() {
+    fn pin_auth_blocked_says_replug_and_blocked_goes_show_panel() {
         let (mut d, t) = opened(info_set(5));
         let mut t2 = t.clone();
         d.action(&t, "change_pin");

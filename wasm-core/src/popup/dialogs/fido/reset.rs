@@ -270,7 +270,10 @@ mod tests {
             text: Text::key("fido_reset_touch_left"),
             ms: 29000
         }));
-        assert!(d.body(&t).actions.is_empty(), "nothing to press while it runs");
+        assert!(
+            d.body(&t).actions.is_empty(),
+            "nothing to press while it runs"
+        );
         d.event(&t, "devices.changed", &json!({}));
         assert_eq!(d.body(&t).step, "reset_touch", "other events ignored");
         assert_eq!(step(&mut d, json!({"step": "done"})), "reset_finishing");
@@ -283,7 +286,11 @@ mod tests {
     #[test]
     fn in_place_power_cycle_goes_straight_to_touch() {
         let (mut d, t) = confirmed_reset();
-        d.event(&t, "fido.reset", &json!({"step": "touchKey", "deadlineMs": 30000}));
+        d.event(
+            &t,
+            "fido.reset",
+            &json!({"step": "touchKey", "deadlineMs": 30000}),
+        );
         assert_eq!(d.body(&t).step, "reset_touch");
     }
 

@@ -112,11 +112,15 @@ impl Fido {
                 sites.sort_unstable();
                 sites.dedup();
                 for site in sites {
-                    let items = list
+                    let mut here: Vec<(usize, &Credential)> = list
                         .credentials
                         .iter()
                         .enumerate()
                         .filter(|(_, c)| c.rp_id == site)
+                        .collect();
+                    here.sort_by_key(|(_, c)| c.user().to_lowercase());
+                    let items = here
+                        .into_iter()
                         .map(|(i, c)| RowView {
                             title: Text::literal(c.user()),
                             detail: c

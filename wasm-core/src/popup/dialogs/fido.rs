@@ -13,7 +13,6 @@ mod help;
 mod pin;
 mod reset;
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::protocol::{ErrorBody, ErrorCode};
@@ -28,8 +27,7 @@ pub const DEFAULT_MIN_PIN: usize = 4;
 pub const MAX_PIN_BYTES: usize = 63;
 
 /// The part of getInfo the popup uses.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CtapInfo {
     /// `FIDO_2_1`, `FIDO_2_0`, `U2F_V2`, …
     pub versions: Vec<String>,
@@ -44,8 +42,7 @@ pub struct CtapInfo {
 }
 
 /// The FIDO PIN's existence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PinState {
     /// A PIN is set.
     Set,
@@ -56,29 +53,63 @@ pub enum PinState {
 }
 
 /// getPINRetries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Retries {
     /// Tries left (0 = blocked).
     pub retries: u64,
     /// Three wrong PINs in a row: the key wants a power cycle first.
-    #[serde(default)]
     pub power_cycle_state: Option<bool>,
 }
 
 /// `fido.info`'s result.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FidoInfo {
     /// getInfo.
     pub info: CtapInfo,
     /// PIN state.
     pub pin: PinState,
     /// Tries left, when a PIN is set.
-    #[serde(default)]
     pub retries: Option<Retries>,
 }
 
 impl FidoInfo {
+    /// Reads `fido.info`'s result (by hand: serde derives cost the popup's wasm
+    /// budget); `None` when it is not one.
+    pub fn parse(v: &Value) -> Option<FidoInfo> {
+        let i = v.get("info").filter(|i| i.is_object())?;
+        let flag = |name: &str| i.get(name).and_then(Value::as_bool).unwrap_or(false);
+        let num = |name: &str| i.get(name).and_then(Value::as_u64);
+        Some(FidoInfo {
+            info: CtapInfo {
+                versions: i
+                    .get("versions")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                force_pin_change: flag("forcePinChange"),
+                min_pin_length: num("minPinLength"),
+                remaining_discoverable_credentials: num("remainingDiscoverableCredentials"),
+                u2f_only: flag("u2fOnly"),
+            },
+            pin: match v.get("pin")?.as_str()? {
+                "set" => PinState::Set,
+                "notSet" => PinState::NotSet,
+                _ => PinState::Unsupported,
+            },
+            retries: v.get("retries").and_then(|r| {
+                Some(Retries {
+                    retries: r.get("retries")?.as_u64()?,
+                    power_cycle_state: r.get("powerCycleState").and_then(Value::as_bool),
+                })
+            }),
+        })
+    }
+
     /// The minimum PIN length the key enforces.
     pub fn min_pin(&self) -> usize {
         self.info
@@ -179,9 +210,8 @@ impl Fido {
 
     fn on_info(&mut self, result: Result<Value, ErrorBody>) -> Out {
         let parsed = result.and_then(|v| {
-            serde_json::from_value::<FidoInfo>(v).map_err(|e| {
-                ErrorBody::new(ErrorCode::Internal, format!("unreadable fido.info: {e}"))
-            })
+            FidoInfo::parse(&v)
+                .ok_or_else(|| ErrorBody::new(ErrorCode::Internal, "unreadable fido.info"))
         });
         match parsed {
             Ok(info) => {
@@ -730,10 +760,9 @@ pub(crate) mod tests {
 
     #[test]
     fn min_pin_defaults_to_four() {
-        let i: FidoInfo = serde_json::from_value(info_not_set()).expect("info");
+        let i = FidoInfo::parse(&info_not_set()).expect("info");
         assert_eq!(i.min_pin(), 6);
-        let i: FidoInfo =
-            serde_json::from_value(json!({"pin": "notSet", "info": {}})).expect("info");
+        let i = FidoInfo::parse(&json!({"pin": "notSet", "info": {}})).expect("info");
         assert_eq!(i.min_pin(), DEFAULT_MIN_PIN);
     }
 }

@@ -4,7 +4,6 @@
 //! user. The PIN typed for the list stays in the form (zeroized) while the
 //! list is shown, for the delete; going back to the panel wipes it.
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::protocol::{ErrorBody, ErrorCode};
@@ -15,7 +14,7 @@ use super::super::{button, Body, Out, Token};
 use super::{pin_failure, wrong_pin_text, Fido, FidoInfo, PinFailure, Screen};
 
 /// getCredsMetadata.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Metadata {
     /// Passkeys stored.
     pub existing: u64,
@@ -24,18 +23,15 @@ pub struct Metadata {
 }
 
 /// One discoverable credential.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credential {
     /// The site.
     pub rp_id: String,
     /// Hex, what delete takes.
     pub credential_id: String,
     /// user.name.
-    #[serde(default)]
     pub user_name: Option<String>,
     /// user.displayName.
-    #[serde(default)]
     pub display_name: Option<String>,
 }
 
@@ -51,12 +47,36 @@ impl Credential {
 }
 
 /// `fido.credentials.list`'s result.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredList {
     /// Counts.
     pub metadata: Metadata,
     /// Every passkey.
     pub credentials: Vec<Credential>,
+}
+
+impl CredList {
+    /// Reads `fido.credentials.list`'s result (by hand, as `FidoInfo::parse`).
+    pub fn parse(v: &Value) -> Option<CredList> {
+        let m = v.get("metadata")?;
+        let text = |c: &Value, name: &str| c.get(name).and_then(Value::as_str).map(str::to_owned);
+        let mut credentials = vec![];
+        for c in v.get("credentials")?.as_array()? {
+            credentials.push(Credential {
+                rp_id: text(c, "rpId")?,
+                credential_id: text(c, "credentialId")?,
+                user_name: text(c, "userName"),
+                display_name: text(c, "displayName"),
+            });
+        }
+        Some(CredList {
+            metadata: Metadata {
+                existing: m.get("existing")?.as_u64()?,
+                remaining: m.get("remaining")?.as_u64()?,
+            },
+            credentials,
+        })
+    }
 }
 
 impl Fido {
@@ -118,7 +138,7 @@ impl Fido {
                         .enumerate()
                         .filter(|(_, c)| c.rp_id == site)
                         .collect();
-                    here.sort_by_key(|(_, c)| c.user().to_lowercase());
+                    here.sort_by_key(|(_, c)| c.user().to_ascii_lowercase());
                     let items = here
                         .into_iter()
                         .map(|(i, c)| RowView {
@@ -240,24 +260,23 @@ impl Fido {
     ) -> Out {
         let deleting = method == "fido.credentials.delete";
         match result {
-            Ok(v) if deleting => {
+            Ok(_) if deleting => {
                 if let (Screen::Delete(n), Some(list)) = (&self.screen, &self.creds) {
                     if let Some(c) = list.credentials.get(*n) {
                         self.flash = Some(Text::with("fido_deleted", [c.user(), c.rp_id.clone()]));
                     }
                 }
-                let _ = v;
                 self.screen = Screen::Creds;
                 self.list_call(t)
             }
-            Ok(v) => match serde_json::from_value::<CredList>(v) {
-                Ok(list) => {
+            Ok(v) => match CredList::parse(&v) {
+                Some(list) => {
                     self.creds = Some(list);
                     self.screen = Screen::Creds;
                     Out::none()
                 }
-                Err(e) => {
-                    self.error = Some(Text::with("err_unexpected", [e.to_string()]));
+                None => {
+                    self.error = Some(Text::with("err_unexpected", [v.to_string()]));
                     Out::none()
                 }
             },

@@ -210,7 +210,8 @@ describe('FIDO in the popup', () => {
 
   /**
    * Drives a started reset: unplug and replug when asked, press the button at
-   * "Touch your key". Returns the milliseconds from the replug to "Done".
+   * "Touch your key". Returns {toTouch, toDone}: ms from the replug to the
+   * touch prompt and from the press to "Done" (screenshots in between excluded).
    */
   async function driveReset(page, card, name) {
     await runningStep(page, 'reset_unplug');
@@ -223,17 +224,19 @@ describe('FIDO in the popup', () => {
     const replugged = Date.now();
     assert.equal(card.ctl('plug'), 'ok');
     await runningStep(page, 'reset_touch');
+    const toTouch = Date.now() - replugged;
     const seconds = Number(await dialog(page).locator('.countdown').getAttribute('data-seconds'));
     assert.ok(seconds > 0 && seconds <= 30, `countdown ${seconds}`);
     assert.match(await bodyText(page), /Touch your key\.[\s\S]*seconds left/);
     await shot(page, `${name}-3-touch`);
     await waitFor(() => JSON.parse(card.ctl('status')).waiting_for_touch, { what: 'the key to wait for a touch' });
+    const pressed = Date.now();
     assert.equal(card.ctl('press'), 'ok');
     await step(page, 'reset_done', 20000);
-    const ms = Date.now() - replugged;
+    const toDone = Date.now() - pressed;
     assert.match(await bodyText(page), /Done: the FIDO app was reset/);
     await shot(page, `${name}-4-done`);
-    return ms;
+    return { toTouch, toDone };
   }
 
   /** FIDO → Reset…, the warning, the typed device id, Reset FIDO. */
@@ -262,8 +265,8 @@ describe('FIDO in the popup', () => {
       await withCard('reset', async ({ page, tile, client, card, id, pluggedAt }) => {
         await keyWithPasskey(client, card, pluggedAt);
         await startReset(page, tile, id, true);
-        const ms = await driveReset(page, card, 'reset');
-        console.log(`# reset wizard: replug → done in ${ms} ms`);
+        const t = await driveReset(page, card, 'reset');
+        console.log(`# reset wizard: replug → "Touch your key" ${t.toTouch} ms, touch → "Done" ${t.toDone} ms`);
         assert.equal((await client.call('info')).client_pin, false, 'FIDO PIN gone');
         await press(page, 'Back to FIDO');
         await step(page, 'panel');
@@ -287,8 +290,8 @@ describe('FIDO in the popup', () => {
         // The key was plugged long ago: the host's in-place attempt fails again
         // and the replug steps come.
         await press(page, 'Retry');
-        const ms = await driveReset(page, card, 'reset-retry');
-        console.log(`# reset wizard after Retry: replug → done in ${ms} ms`);
+        const t = await driveReset(page, card, 'reset-retry');
+        console.log(`# reset wizard after Retry: replug → "Touch your key" ${t.toTouch} ms, touch → "Done" ${t.toDone} ms`);
         assert.equal((await client.call('info')).client_pin, false);
       });
     }));

@@ -758,6 +758,98 @@ pub(crate) mod tests {
         assert_eq!(d.body(&t).step, "unavailable");
     }
 
+    /// Through the whole popup: the tile's FIDO entry, the calls with their
+    /// ids, the streamed `fido.reset` events reaching the dialog whose call
+    /// runs (the background does not translate the host's request ids).
+    #[test]
+    fn popup_routes_reset_events_to_the_waiting_dialog() {
+        use crate::browser::Browser;
+        use crate::popup::{Action, Popup, PopupInput, PortState};
+        use crate::protocol::{Event, HelloResult, Response};
+        let mut p = Popup::new(Browser::Chromium);
+        let list = p
+            .apply(PopupInput::Status {
+                state: PortState::Connected,
+                hello: Some(HelloResult {
+                    protocol: 1,
+                    min_protocol: 1,
+                    product: "tessera".into(),
+                    version: "1".into(),
+                    methods: vec![],
+                }),
+                error: None,
+            })
+            .calls[0]
+            .id;
+        let devices = json!({"pcsc": {"state": "ok"}, "readers": [{"name": "R", "card": {"atr": "3B",
+            "model": {"key": "crescendo-key", "name": "HID Crescendo Key"},
+            "token": {"id": "ID1", "applets": {"aca": true, "oath_slots": 3, "piv": true, "ykoath": false, "fido": true},
+                      "features": [], "pin": {"state": "blocked"}, "must_change_pin": false}}}]});
+        let step = p.apply(PopupInput::Reply {
+            method: "devices.list".into(),
+            response: Response::ok(list, devices),
+        });
+        let fido = step.view.tokens.items[0]
+            .menu
+            .iter()
+            .find(|m| m.action == Action::Fido)
+            .expect("FIDO entry");
+        assert!(fido.enabled, "a blocked smart-card PIN does not block FIDO");
+        let ev = |step: &str| {
+            PopupInput::Event(Event {
+                event: "fido.reset".into(),
+                id: Some(999),
+                data: json!({"step": step}),
+            })
+        };
+        assert!(
+            p.apply(ev("unplugNow")).view.dialog.is_none(),
+            "no dialog: ignored"
+        );
+        let step = p.apply(PopupInput::Open {
+            device: "ID1".into(),
+            action: Action::Fido,
+        });
+        let info = step.calls[0].clone();
+        assert_eq!(info.method, "fido.info");
+        p.apply(PopupInput::Reply {
+            method: "fido.info".into(),
+            response: Response::ok(info.id, info_set(8)),
+        });
+        p.apply(PopupInput::Press { id: "reset".into() });
+        p.apply(PopupInput::Field {
+            name: "confirm".into(),
+            value: Secret::new("ID1"),
+        });
+        let step = p.apply(PopupInput::Press {
+            id: "submit".into(),
+        });
+        let reset = step.calls[0].clone();
+        assert_eq!(reset.method, "fido.reset");
+        let step = p.apply(ev("unplugNow"));
+        let dlg = step.view.dialog.expect("dialog");
+        assert_eq!((dlg.step, dlg.busy), ("reset_unplug", true));
+        assert_eq!(dlg.title, Text::key("fido_title_reset"));
+        assert!(step.calls.is_empty());
+        assert!(
+            p.apply(PopupInput::Close).view.dialog.is_some(),
+            "no closing while the key is being reset"
+        );
+        let step = p.apply(PopupInput::Reply {
+            method: "fido.reset".into(),
+            response: Response::ok(reset.id, json!({"outcome": "done"})),
+        });
+        assert_eq!(step.view.dialog.expect("dialog").step, "reset_done");
+        assert_eq!(
+            step.calls.iter().map(|c| c.method).collect::<Vec<_>>(),
+            vec!["devices.list"]
+        );
+        assert_eq!(
+            p.apply(ev("plugBackIn")).view.dialog.expect("d").step,
+            "reset_done"
+        );
+    }
+
     #[test]
     fn min_pin_defaults_to_four() {
         let i = FidoInfo::parse(&info_not_set()).expect("info");

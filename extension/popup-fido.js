@@ -56,8 +56,27 @@ export function buildFidoBlock(b, ctx) {
   return null;
 }
 
+/**
+ * Says each step of the FIDO dialog (the reset wizard's "Unplug your key now",
+ * "Plug it back in", …) through a live region that outlives the rebuilt body:
+ * a status element inserted with its text is not reliably read out.
+ */
+function announce(text) {
+  const dialog = document.getElementById('dialog');
+  let live = document.getElementById('fido-live');
+  if (!live) {
+    live = document.createElement('p');
+    live.id = 'fido-live';
+    live.className = 'sr-only';
+    live.setAttribute('aria-live', 'assertive');
+    dialog.append(live);
+  }
+  if (live.textContent !== text) live.textContent = text;
+}
+
 /** Updates a FIDO block's texts in place (rebuilding a row list whose shape changed). */
 export function updateFidoBlock(node, b, ctx) {
+  if (b.type === 'progress' && document.getElementById('dialog')?.dataset.kind === 'fido') announce(ctx.t(b.text));
   if (b.type !== 'rows') return;
   if (node.dataset.sig !== signature(b)) {
     const focused = document.activeElement?.dataset?.id;

@@ -316,7 +316,8 @@ impl Fido {
             (None, Some(n)) => Text::with("fido_passkeys_room", [n.to_string()]),
             (None, None) => Text::key("fido_passkeys_unknown"),
         };
-        let can_list = info.pin == PinState::Set && !info.blocked();
+        // forcePINChange: the key refuses a PIN token until the PIN changes.
+        let can_list = info.pin == PinState::Set && !info.blocked() && !info.info.force_pin_change;
         rows.push(RowView {
             title: Text::key(if remaining == Some(0) {
                 "fido_passkeys_full"
@@ -721,7 +722,13 @@ pub(crate) mod tests {
         let mut v = info_set(8);
         v["info"]["forcePinChange"] = json!(true);
         let (d, t) = opened(v);
-        assert!(keys(&d.body(&t)).contains(&"fido_force_change"));
+        let b = d.body(&t);
+        assert!(keys(&b).contains(&"fido_force_change"));
+        assert_eq!(
+            row_buttons(&b),
+            vec!["change_pin", "reset", "help"],
+            "no passkeys before the new PIN"
+        );
     }
 
     #[test]

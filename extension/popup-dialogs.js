@@ -3,6 +3,8 @@
 // show, check or send is in tessera-core popup/dialogs); typed values live in
 // the inputs and in the core only, never in storage or the console.
 
+import { buildFidoBlock, updateFidoBlock } from './popup-fido.js';
+
 const $ = (id) => document.getElementById(id);
 
 function el(tag, props = {}, ...children) {
@@ -137,7 +139,7 @@ export function dialogRenderer({ t, send }) {
           el('output', { class: 'otp-code', 'aria-labelledby': 'otp-code-label', 'data-output': 'code' }),
           el('div', { class: 'countdown' }, el('div', { class: 'countdown-bar' }, el('span')),
             el('p', { class: 'countdown-text muted' })));
-        default: return el('div');
+        default: return buildFidoBlock(b, { t, send, el }) ?? el('div');
       }
     }));
     for (const input of body.querySelectorAll('input:not([type=radio]):not([type=checkbox])')) {
@@ -160,6 +162,7 @@ export function dialogRenderer({ t, send }) {
       const node = body.children[i];
       if (!node) return;
       if (b.type === 'text') node.textContent = t(b.text);
+      updateFidoBlock(node, b, { t, send, el, busy: d.busy });
       if (b.type === 'progress') node.querySelector('.progress-text').textContent = t(b.text);
       if (b.type === 'touch') {
         node.querySelector('.touch-text').textContent = t(b.text);
@@ -242,7 +245,7 @@ export function dialogRenderer({ t, send }) {
     if (invalid) return (invalid.matches('fieldset') ? invalid.querySelector('input') : invalid).focus();
     const input = body.querySelector('input:not([disabled]):not([type=hidden]), select:not([disabled])');
     if (input) return input.focus();
-    (body.querySelector('.copy') ?? actions.querySelector('.primary') ?? actions.querySelector('button'))?.focus();
+    (body.querySelector('.copy, .row-btn') ?? actions.querySelector('.primary') ?? actions.querySelector('button'))?.focus();
   }
 
   // The TOTP countdown: only re-renders the seconds left of the shown code.

@@ -149,7 +149,7 @@ describe('device management in the popup', () => {
         await page.keyboard.press('ArrowDown');
         assert.equal(await focusedItem(), 'Change PIN');
         await page.keyboard.press('End');
-        assert.equal(await focusedItem(), 'Personalize…');
+        assert.equal(await focusedItem(), 'FIDO (passkeys)', 'FIDO last: the key has the FIDO app');
         await page.keyboard.press('ArrowDown');
         assert.equal(await focusedItem(), 'Authenticate', 'wraps around');
         await shot(page, 'menu', true);

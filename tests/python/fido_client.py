@@ -57,12 +57,13 @@ def run(command, args):
             retries, _ = ClientPin(ctap2).get_pin_retries()
             return {"retries": retries}
         if command == "make_rk":
-            pin, user = args
-            client_pin, mc = token(ctap2, pin, ClientPin.PERMISSION.MAKE_CREDENTIAL, RP["id"])
+            pin, user = args[:2]
+            rp = {"id": args[2], "name": args[2]} if len(args) > 2 else RP
+            client_pin, mc = token(ctap2, pin, ClientPin.PERMISSION.MAKE_CREDENTIAL, rp["id"])
             client_data_hash = sha256(b"client data")
             response = ctap2.make_credential(
                 client_data_hash,
-                RP,
+                rp,
                 {"id": user.encode(), "name": user, "displayName": user},
                 [{"type": "public-key", "alg": -7}],
                 options={"rk": True},

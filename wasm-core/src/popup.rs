@@ -20,8 +20,8 @@ pub use disconnect::classify_disconnect;
 pub use otp_view::Accounts;
 pub use view::{
     Action, Block, ButtonView, Choice, ConnState, ConnectionView, DialogView, FieldView, HostView,
-    InputKind, LockState, LockView, MenuItem, NoticeView, OtpState, OtpTile, OtpView, RuleView,
-    Text, TokenItem, TokensState, TokensView, Tone, View,
+    InputKind, LockState, LockView, MenuItem, NoticeView, OtpState, OtpTile, OtpView, RowButton,
+    RowView, RuleView, Text, TokenItem, TokensState, TokensView, Tone, View,
 };
 
 use serde::{Deserialize, Serialize};
@@ -152,7 +152,12 @@ struct OpenDialog {
 }
 
 /// Calls that change nothing on the token: a dialog waiting for one may close.
-const READS: [&str; 2] = ["pin.policy.get", "pin.unblock.challenge"];
+const READS: [&str; 4] = [
+    "pin.policy.get",
+    "pin.unblock.challenge",
+    "fido.info",
+    "fido.credentials.list",
+];
 
 /// An action without a dialog (Lock, Clear Cache) waiting for its answer.
 #[derive(Debug, Clone)]
@@ -686,18 +691,19 @@ impl Popup {
             "devices.changed" if self.conn.state == ConnState::Connected => {
                 vec![self.call("devices.list", Value::Object(Default::default()))]
             }
-            "otp.touch" => {
+            // A running call's progress (`otp.touch`, `fido.reset` steps) goes to the
+            // dialog that made it (the background gives events the popup's call id).
+            name => {
                 if let Some(d) = self
                     .dialog
                     .as_mut()
                     .filter(|d| d.pending.is_some() && d.pending == event.id)
                 {
-                    let out = d.machine.event(&d.token, &event.event, &event.data);
+                    let out = d.machine.event(&d.token, name, &event.data);
                     return self.apply_out(out);
                 }
                 vec![]
             }
-            _ => vec![],
         }
     }
 }
@@ -768,7 +774,7 @@ fn dialog_view(d: &OpenDialog) -> DialogView {
         kind: d.machine.kind(),
         step: body.step,
         form: d.machine.form_gen(),
-        title: dialogs::title(d.machine.kind()),
+        title: d.machine.title(),
         subtitle: Text::with(
             "dialog_subtitle",
             [d.token.name.clone(), d.token.id.clone()],
@@ -1060,7 +1066,7 @@ mod tests {
             tile.lock.as_ref().map(|l| l.label.clone()),
             Some(Text::with("lock_locked_tries", ["6".to_string()]))
         );
-        assert_eq!(tile.menu.len(), 9);
+        assert_eq!(tile.menu.len(), 10, "9 + FIDO");
         assert!(step.view.dialog.is_none());
         assert!(step.view.tokens.items[1].menu.is_empty(), "empty reader");
     }
@@ -1287,6 +1293,11 @@ mod tests {
             include_str!("popup/dialogs/authenticate.rs"),
             include_str!("popup/dialogs/change_pin.rs"),
             include_str!("popup/dialogs/errors.rs"),
+            include_str!("popup/dialogs/fido.rs"),
+            include_str!("popup/dialogs/fido/creds.rs"),
+            include_str!("popup/dialogs/fido/help.rs"),
+            include_str!("popup/dialogs/fido/pin.rs"),
+            include_str!("popup/dialogs/fido/reset.rs"),
             include_str!("popup/dialogs/form.rs"),
             include_str!("popup/dialogs/personalize.rs"),
             include_str!("popup/dialogs/policy.rs"),
@@ -1298,7 +1309,7 @@ mod tests {
             include_str!("popup/dialogs/otp_delete.rs"),
             include_str!("popup/otp_view.rs"),
         ];
-        const PREFIXES: [&str; 25] = [
+        const PREFIXES: [&str; 26] = [
             "action_",
             "btn_",
             "challenge_",
@@ -1307,6 +1318,7 @@ mod tests {
             "dialog_",
             "dlg_",
             "err_",
+            "fido_",
             "field_",
             "hint_",
             "last_try_",
@@ -1328,7 +1340,10 @@ mod tests {
         let mut checked = 0;
         for src in sources {
             for literal in src.split('"').skip(1).step_by(2) {
+                // Field names that look like keys.
+                const NOT_KEYS: [&str; 2] = ["fido_shared", "fido_pin_error"];
                 let is_key = PREFIXES.iter().any(|p| literal.starts_with(p))
+                    && !NOT_KEYS.contains(&literal)
                     && !literal.ends_with('_')
                     && literal.chars().all(|c| c.is_ascii_lowercase() || c == '_');
                 if is_key {

@@ -79,6 +79,7 @@ pub fn action_label(action: Action) -> &'static str {
         Action::OtpCode => "action_otp_code",
         Action::OtpAdd => "action_otp_add",
         Action::OtpDelete => "action_otp_delete",
+        Action::Fido => "fido_menu",
     }
 }
 
@@ -100,6 +101,7 @@ pub fn supports(token: &TokenInfo, action: Action) -> bool {
         Action::Recycle => has(Feature::Recycle),
         Action::Personalize => has(Feature::Personalize),
         Action::OtpCode | Action::OtpAdd | Action::OtpDelete => has_otp(token),
+        Action::Fido => token.applets.fido,
     }
 }
 
@@ -132,6 +134,8 @@ fn blocked_reason(token: &TokenInfo, action: Action) -> Option<&'static str> {
         Action::Unblock | Action::ClearCache | Action::Lock => None,
         // The OTP applets have their own access control (the host says).
         Action::OtpCode | Action::OtpAdd | Action::OtpDelete => None,
+        // The FIDO app has its own PIN: the smart-card PIN's state does not matter.
+        Action::Fido => None,
         Action::ChangePin if blocked => Some("reason_blocked"),
         Action::ChangePin => None,
         _ if blocked => Some("reason_blocked"),
@@ -161,7 +165,7 @@ pub fn allowed(token: &TokenInfo, action: Action) -> bool {
 
 /// Everything the tile of `token` shows besides its name.
 pub fn tile_actions(token: &TokenInfo) -> TileActions {
-    let menu = ORDER
+    let mut menu = ORDER
         .iter()
         .map(|&a| {
             if a == Action::Authenticate && token.pin == Some(PinStatus::Verified) {
@@ -171,6 +175,9 @@ pub fn tile_actions(token: &TokenInfo) -> TileActions {
             }
         })
         .collect::<Vec<_>>();
+    if token.applets.fido {
+        menu.push(item(token, Action::Fido));
+    }
     let (notice, primary) = if token.pin == Some(PinStatus::Blocked) {
         (
             Some(Text::key("tile_blocked")),
@@ -233,7 +240,9 @@ mod tests {
             }),
             false,
         ));
-        assert_eq!(enabled(&t), ORDER.to_vec());
+        let mut all = ORDER.to_vec();
+        all.push(Action::Fido);
+        assert_eq!(enabled(&t), all, "FIDO last, for a token with the FIDO app");
         assert_eq!(
             t.lock.expect("lock").label,
             Text::with("lock_locked_tries", ["6".to_string()])
@@ -258,7 +267,11 @@ mod tests {
         let t = tile_actions(&crescendo(Some(PinStatus::Blocked), false));
         assert_eq!(t.notice, Some(Text::key("tile_blocked")));
         assert_eq!(t.primary.as_ref().map(|p| p.action), Some(Action::Unblock));
-        assert_eq!(enabled(&t), vec![Action::Unblock, Action::ClearCache]);
+        assert_eq!(
+            enabled(&t),
+            vec![Action::Unblock, Action::ClearCache, Action::Fido],
+            "the FIDO PIN is not the smart-card PIN"
+        );
         let auth = &t.menu[0];
         assert_eq!(auth.reason, Some(Text::key("reason_blocked")));
         assert_eq!(t.lock.expect("lock").label, Text::key("lock_blocked"));
@@ -279,7 +292,12 @@ mod tests {
         );
         assert_eq!(
             enabled(&t),
-            vec![Action::ChangePin, Action::Unblock, Action::ClearCache]
+            vec![
+                Action::ChangePin,
+                Action::Unblock,
+                Action::ClearCache,
+                Action::Fido
+            ]
         );
         assert!(!allowed(&token, Action::Recycle));
         assert!(allowed(&token, Action::ChangePin));
@@ -305,7 +323,11 @@ mod tests {
         for m in &t.menu {
             let expect = matches!(
                 m.action,
-                Action::Authenticate | Action::ChangePin | Action::Unblock | Action::ClearCache
+                Action::Authenticate
+                    | Action::ChangePin
+                    | Action::Unblock
+                    | Action::ClearCache
+                    | Action::Fido
             );
             assert_eq!(m.enabled, expect, "{:?}", m.action);
             if !expect {
@@ -313,6 +335,21 @@ mod tests {
             }
         }
         assert_eq!(t.lock, None);
+        let no_fido = TokenInfo {
+            applets: Applets {
+                fido: false,
+                ..token.applets
+            },
+            ..token
+        };
+        assert!(
+            !tile_actions(&no_fido)
+                .menu
+                .iter()
+                .any(|m| m.action == Action::Fido),
+            "no FIDO entry without the FIDO app"
+        );
+        assert!(!allowed(&no_fido, Action::Fido));
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod authenticate;
 mod change_pin;
 mod enroll;
 mod errors;
+mod fido;
 mod form;
 mod otp_code;
 mod otp_delete;
@@ -202,6 +203,10 @@ pub trait Dialog {
     fn closable(&self) -> bool {
         true
     }
+    /// Title for the current step.
+    fn title(&self) -> Text {
+        title(self.kind())
+    }
     /// A host event for this dialog's pending call (`otp.touch`).
     fn event(&mut self, _t: &Token, _name: &str, _data: &Value) -> Out {
         Out::none()
@@ -253,6 +258,7 @@ pub fn open(action: Action, t: &Token) -> Option<Box<dyn Dialog>> {
         Action::PinPolicy => Box::new(policy::PolicyDialog::new()),
         Action::Recycle => Box::new(recycle::Recycle::new(t)),
         Action::Personalize => Box::new(personalize::Personalize::new(t)),
+        Action::Fido => Box::new(fido::Fido::new()),
         Action::Lock
         | Action::ClearCache
         | Action::OtpCode
@@ -272,6 +278,7 @@ pub fn title(kind: Action) -> Text {
         Action::PinPolicy => "dlg_pin_policy",
         Action::Recycle => "dlg_recycle",
         Action::Personalize => "dlg_personalize",
+        Action::Fido => "fido_title",
         Action::Lock => "action_lock",
         Action::ClearCache => "action_clear_cache",
         Action::OtpCode => "dlg_otp_code",
@@ -477,6 +484,7 @@ pub(crate) mod tests {
             Action::PinPolicy,
             Action::Recycle,
             Action::Personalize,
+            Action::Fido,
         ] {
             assert_eq!(open(a, &t).map(|d| d.kind()), Some(a));
         }

@@ -263,6 +263,8 @@ pub enum Action {
     OtpAdd,
     /// Delete an OTP account (typed confirmation).
     OtpDelete,
+    /// The FIDO panel (PIN, passkeys, reset, troubleshooting).
+    Fido,
 }
 
 /// One kebab-menu item (or a tile's primary button).
@@ -449,6 +451,49 @@ pub enum Block {
         #[serde(skip_serializing_if = "Option::is_none")]
         period: Option<u32>,
     },
+    /// Rows with a button each (FIDO panel, passkeys per site).
+    Rows {
+        /// Heading of the group (a site), if any.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        label: Option<Text>,
+        /// The rows.
+        items: Vec<RowView>,
+    },
+    /// Time left to do something (touch the key): the glue counts down.
+    Countdown {
+        /// Message whose `$1` the glue sets to the seconds left.
+        text: Text,
+        /// Milliseconds left when the block first shows.
+        ms: u64,
+    },
+}
+
+/// One row of a [`Block::Rows`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowView {
+    /// Main text.
+    pub title: Text,
+    /// Second line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<Text>,
+    /// Tone of the row.
+    pub tone: Tone,
+    /// Its button, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub button: Option<RowButton>,
+}
+
+/// A row's button: pressing it sends `press` with `id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowButton {
+    /// Sent back in the `press` input.
+    pub id: String,
+    /// Visible label.
+    pub label: Text,
+    /// Accessible name (says what the row is about).
+    pub aria: Text,
+    /// Destructive.
+    pub danger: bool,
 }
 
 /// A dialog button.

@@ -163,18 +163,17 @@ fn with_ctap<R>(
         return op(&mut ctap).map_err(error);
     }
     let found = ctx.find(device)?;
-    let mut dev = ctx
-        .backend
-        .connect(&found.reader)
-        .map_err(|e| error(e.into()))?;
-    let result = transaction(dev.as_mut(), |conn| {
-        let iso = CtapIso::select(conn)?;
-        let mut ctap = Ctap2::open(iso)?;
-        op(&mut ctap)
-    })
-    .map_err(|e| error(e.into()))?;
+    // Over the token's held connection, serialised with its other operations.
+    let result = ctx.run(&found, |conn| {
+        Ok((|| {
+            let iso = CtapIso::select(conn)?;
+            let mut ctap = Ctap2::open(iso)?;
+            op(&mut ctap)
+        })())
+    })?;
     if let Err(CtapError::Transport(_)) = &result {
         ctx.cache.forget_reader(&found.reader);
+        ctx.held.release(&found.reader);
     }
     result.map_err(error)
 }

@@ -3,85 +3,22 @@
 //! slots, YKOATH accounts). Expected codes are the published ones (HID's
 //! transcripts, RFC 4226 / 6238 / 6287 appendices), not the host's own math.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+#[path = "support/router_host.rs"]
+mod router_host;
+
 use serde_json::{json, Value};
-use tessera_core::protocol::{Event, Request};
-use tessera_host::admin_policy::AdminPolicy;
-use tessera_host::policy_store::PolicyStore;
-use tessera_host::router::Router;
-use tessera_host::virtual_backend::VirtualBackend;
-use tessera_virtual_token::platform::{ButtonMode, Platform};
+use tessera_virtual_token::platform::ButtonMode;
 use tessera_virtual_token::profile::Profile;
+
+use router_host::{code, Host};
 
 /// RFC 4226 Appendix D / HID's samples: "12345678901234567890".
 const RFC_KEY: &str = "3132333435363738393031323334353637383930";
 /// HID's TOTP usage sample time (crescendo-apdu.md §5.7): code 340909.
 const HID_TIME: u64 = 1_585_752_066;
 const PIN: &str = "00000000";
-
-struct Host {
-    router: Router,
-    next: u64,
-    events: Arc<Mutex<Vec<Event>>>,
-    _dir: tempfile::TempDir,
-}
-
-impl Host {
-    fn new(profile: Profile, button: ButtonMode) -> Host {
-        let card = profile.build(Platform::system(button));
-        let dir = tempfile::tempdir().expect("tempdir");
-        let router = Router::with_backend(Arc::new(VirtualBackend::ephemeral(card)))
-            .with_policies(PolicyStore::new(dir.path().join("policies.json")))
-            .with_admin_policy(AdminPolicy::at(dir.path().join("admin.json")));
-        Host {
-            router,
-            next: 1,
-            events: Arc::default(),
-            _dir: dir,
-        }
-    }
-
-    fn call(&mut self, method: &str, params: Value) -> Result<Value, Value> {
-        self.next += 1;
-        let events = self.events.clone();
-        let r = self.router.dispatch_with_events(
-            Request {
-                id: self.next,
-                method: method.into(),
-                params,
-            },
-            &move |e| events.lock().expect("events").push(e),
-        );
-        match (r.result, r.error) {
-            (Some(v), None) => Ok(v),
-            (_, Some(e)) => Err(serde_json::to_value(e).expect("error json")),
-            _ => panic!("empty response"),
-        }
-    }
-
-    fn device(&mut self) -> String {
-        let list = self.call("devices.list", json!({})).expect("list");
-        list["readers"][0]["card"]["token"]["id"]
-            .as_str()
-            .expect("probed token id")
-            .to_owned()
-    }
-
-    fn touches(&self) -> usize {
-        self.events
-            .lock()
-            .expect("events")
-            .iter()
-            .filter(|e| e.event == "otp.touch")
-            .count()
-    }
-}
-
-fn code(e: &Value) -> &str {
-    e["code"].as_str().unwrap_or_default()
-}
 
 fn totp(name: &str) -> Value {
     json!({"kind": "totp", "algorithm": "sha1", "digits": 6, "period": 30, "name": name, "secret": RFC_KEY, "access": "pin_touch"})

@@ -6,18 +6,28 @@
 //! Secrets typed into a dialog live in its [`Form`] (zeroized [`Secret`]s) and
 //! go away with the dialog.
 
+#[cfg(feature = "dialogs")]
 mod authenticate;
+#[cfg(feature = "dialogs")]
 mod change_pin;
+#[cfg(feature = "dialogs")]
 mod enroll;
 mod errors;
+#[cfg(feature = "dialogs")]
 mod fido;
 mod form;
 mod otp_code;
+#[cfg(feature = "dialogs")]
 mod otp_delete;
+#[cfg(feature = "dialogs")]
 mod personalize;
+#[cfg(feature = "dialogs")]
 mod policy;
+#[cfg(feature = "dialogs")]
 mod recycle;
+#[cfg(feature = "dialogs")]
 mod reveal;
+#[cfg(feature = "dialogs")]
 mod unblock;
 
 pub use errors::host_error_text;
@@ -222,14 +232,24 @@ pub fn open_otp(
     title: Text,
     titles: Vec<(String, Text)>,
 ) -> Option<Box<dyn Dialog>> {
+    #[cfg(not(feature = "dialogs"))]
+    let _ = (t, titles);
     Some(match (action, entry) {
         (Action::OtpCode, Some(e)) => Box::new(otp_code::OtpCodeDialog::new(e.clone(), title)),
+        #[cfg(feature = "dialogs")]
         (Action::OtpDelete, Some(e)) => Box::new(otp_delete::OtpDelete::new(e.clone(), title)),
+        #[cfg(feature = "dialogs")]
         (Action::OtpAdd, e) => {
             Box::new(enroll::Enroll::new(t, e.and_then(|e| e.slot)).with_titles(titles))
         }
         _ => return None,
     })
+}
+
+/// Whether `action`'s dialog is missing from this build: the popup's first
+/// module (no `dialogs` feature) holds only the OTP code dialog.
+pub fn needs_full(action: Action) -> bool {
+    !cfg!(feature = "dialogs") && !matches!(action, Action::OtpCode)
 }
 
 /// Seconds left of a touch wait, from an `otp.touch` event's `remaining_ms`.
@@ -248,6 +268,7 @@ pub fn touch_block(key: &'static str, seconds: u64) -> Block {
 }
 
 /// Opens the dialog for `action` (Lock and Clear Cache have none).
+#[cfg(feature = "dialogs")]
 pub fn open(action: Action, t: &Token) -> Option<Box<dyn Dialog>> {
     Some(match action {
         Action::Authenticate => Box::new(authenticate::Authenticate::new(t)),
@@ -472,6 +493,7 @@ pub(crate) mod tests {
         field(body, name).is_some()
     }
 
+    #[cfg(feature = "dialogs")]
     #[test]
     fn every_dialog_opens_for_its_action() {
         let t = crescendo(Some(6));

@@ -1087,7 +1087,7 @@ mod tests {
             tile.lock.as_ref().map(|l| l.label.clone()),
             Some(Text::with("lock_locked_tries", ["6".to_string()]))
         );
-        assert_eq!(tile.menu.len(), 10, "9 + FIDO");
+        assert_eq!(tile.menu.len(), 11, "9 + FIDO + key button");
         assert!(step.view.dialog.is_none());
         assert!(step.view.tokens.items[1].menu.is_empty(), "empty reader");
     }
@@ -1335,11 +1335,13 @@ mod tests {
             include_str!("popup/dialogs/enroll.rs"),
             include_str!("popup/dialogs/otp_code.rs"),
             include_str!("popup/dialogs/otp_delete.rs"),
+            include_str!("popup/dialogs/key_button.rs"),
             include_str!("popup/otp_view.rs"),
         ];
-        const PREFIXES: [&str; 26] = [
+        const PREFIXES: [&str; 27] = [
             "action_",
             "btn_",
+            "button_",
             "challenge_",
             "charset_",
             "conn_",

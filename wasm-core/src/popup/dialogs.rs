@@ -16,6 +16,8 @@ mod errors;
 #[cfg(feature = "dialogs")]
 mod fido;
 mod form;
+#[cfg(feature = "dialogs")]
+mod key_button;
 mod otp_code;
 #[cfg(feature = "dialogs")]
 mod otp_delete;
@@ -280,6 +282,7 @@ pub fn open(action: Action, t: &Token) -> Option<Box<dyn Dialog>> {
         Action::Recycle => Box::new(recycle::Recycle::new(t)),
         Action::Personalize => Box::new(personalize::Personalize::new(t)),
         Action::Fido => Box::new(fido::Fido::new()),
+        Action::Button => Box::new(key_button::KeyButton::new()),
         Action::Lock
         | Action::ClearCache
         | Action::OtpCode
@@ -300,6 +303,7 @@ pub fn title(kind: Action) -> Text {
         Action::Recycle => "dlg_recycle",
         Action::Personalize => "dlg_personalize",
         Action::Fido => "fido_title",
+        Action::Button => "dlg_button",
         Action::Lock => "action_lock",
         Action::ClearCache => "action_clear_cache",
         Action::OtpCode => "dlg_otp_code",
@@ -507,6 +511,7 @@ pub(crate) mod tests {
             Action::Recycle,
             Action::Personalize,
             Action::Fido,
+            Action::Button,
         ] {
             assert_eq!(open(a, &t).map(|d| d.kind()), Some(a));
         }

@@ -303,11 +303,13 @@ $('fix-copy').addEventListener('click', async () => {
 });
 
 // Connect to the background while the wasm core compiles; replay what arrived meanwhile.
+performance.mark('popup-js');
 const port = chrome.runtime.connect({ name: 'popup' });
 const early = [];
 const buffer = (input) => early.push(input);
 port.onMessage.addListener(buffer);
 await init();
+performance.mark('wasm-ready');
 const brands = navigator.userAgentData?.brands?.map((b) => b.brand) ?? [];
 let core = new PopupCore(location.href, JSON.stringify(brands));
 const renderDialog = dialogRenderer({ t, send: (input) => send(input) });

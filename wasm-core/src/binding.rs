@@ -90,7 +90,7 @@ pub fn warnings(site: &TabSite) -> Vec<Warning> {
 /// `example.com`; a sub-domain shares its eTLD+1 and matches).
 pub fn allowed(bound: &[String], site: &TabSite) -> bool {
     let current = normalize(&site.registrable);
-    !current.is_empty() && bound.iter().any(|d| *d == current)
+    !current.is_empty() && bound.contains(&current)
 }
 
 /// One account that could fill, as the popup lists it.
@@ -127,7 +127,11 @@ pub struct DeviceList {
 
 /// Accounts that can fill a code (configured TOTP/HOTP, not `never`), those
 /// bound to the page first; document order within each group.
-pub fn candidates(site: Option<&TabSite>, accounts: &Accounts, lists: &[DeviceList]) -> Vec<Candidate> {
+pub fn candidates(
+    site: Option<&TabSite>,
+    accounts: &Accounts,
+    lists: &[DeviceList],
+) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = vec![];
     for d in lists {
         for e in &d.list.entries {

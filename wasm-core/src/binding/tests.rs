@@ -37,16 +37,25 @@ fn lists() -> Vec<DeviceList> {
 fn accounts() -> Accounts {
     let mut a = Accounts::new();
     a.insert("D1/slot-1".into(), meta("pin", Some("example.com"), &[]));
-    a.insert("D1/slot-2".into(), meta("alice", Some("other.org"), &["Example.COM."]));
+    a.insert(
+        "D1/slot-2".into(),
+        meta("alice", Some("other.org"), &["Example.COM."]),
+    );
     a
 }
 
 #[test]
 fn exact_registrable_domain_only() {
     let bound = vec!["example.com".to_owned()];
-    assert!(allowed(&bound, &site("login.example.com", "example.com", &[])));
+    assert!(allowed(
+        &bound,
+        &site("login.example.com", "example.com", &[])
+    ));
     assert!(!allowed(&bound, &site("examp1e.com", "examp1e.com", &[])));
-    assert!(!allowed(&bound, &site("example.com.evil.net", "evil.net", &[])));
+    assert!(!allowed(
+        &bound,
+        &site("example.com.evil.net", "evil.net", &[])
+    ));
     assert!(!allowed(&bound, &site("x", "", &[])));
     assert!(!allowed(&[], &site("example.com", "example.com", &[])));
 }
@@ -76,7 +85,10 @@ fn shortcut_takes_the_bound_account_without_pin() {
     let s = site("example.com", "example.com", &[]);
     let c = candidates(Some(&s), &accounts(), &lists());
     match choose(Some(&s), &c, None) {
-        Choice::Fill { candidate, warnings } => {
+        Choice::Fill {
+            candidate,
+            warnings,
+        } => {
             assert_eq!(candidate.key, "D1/slot-2");
             assert!(warnings.is_empty());
         }
@@ -195,7 +207,10 @@ fn export_import_round_trip_merges_without_overwriting() {
     assert_eq!(b["D1/slot-1"].name, "pin");
     assert_eq!(import(&mut b, &text), Ok(0));
     assert_eq!(import(&mut b, "{}"), Err(ImportError::Format));
-    assert!(matches!(import(&mut b, "nope"), Err(ImportError::NotJson(_))));
+    assert!(matches!(
+        import(&mut b, "nope"),
+        Err(ImportError::NotJson(_))
+    ));
     assert_eq!(
         import(&mut b, &" ".repeat(MAX_IMPORT + 1)),
         Err(ImportError::TooLarge)

@@ -70,8 +70,10 @@ pub fn fill_decide(input_json: &str) -> Result<String, JsError> {
     let c = candidates(input.site.as_ref(), &accounts, &input.lists);
     let choice = choose(input.site.as_ref(), &c, input.want.as_deref());
     let warnings = input.site.as_ref().map(crate::binding::warnings);
-    serde_json::to_string(&serde_json::json!({"candidates": c, "choice": choice, "warnings": warnings}))
-        .map_err(|e| JsError::new(&e.to_string()))
+    serde_json::to_string(
+        &serde_json::json!({"candidates": c, "choice": choice, "warnings": warnings}),
+    )
+    .map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// `bindSite(accountsJson, key, domain)` → the accounts with `domain` added to

@@ -65,7 +65,7 @@ async function runFill(tabId, { frameId = null, want = null, onTouch = () => {} 
   if (plan.kind === 'nothing') return { kind: 'no_field', site: g.site, account };
   const reply = await callHost('otp.code', { device: account.device, entry: account.entry }, { onEvent: onTouch });
   if (reply.error) {
-    if (reply.error.code === 'pin_required') return { kind: 'popup', reason: 'pin', site: g.site, account };
+    if (reply.error.code === 'pin_required') return { kind: 'popup', reason: 'pin', key: account.key, site: g.site, account };
     return { kind: 'error', code: reply.error.code, message: reply.error.message, site: g.site, account };
   }
   const submit = await loadAutoSubmit();

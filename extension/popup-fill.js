@@ -110,11 +110,11 @@ function onResult(o) {
       showRefusal(o);
       break;
     case 'popup':
-      if (o.reason === 'pin' && o.account) {
+      if (o.reason === 'pin' && o.key) {
         // PINs are typed in the popup only: the account's code dialog asks,
         // then copies the code for the user to paste.
         status(msg('fill_needs_pin'), 'bad');
-        document.querySelector(`#token-list [data-role="otp"][data-device="${CSS.escape(o.account.key)}"]`)?.click();
+        document.querySelector(`#token-list [data-role="otp"][data-device="${CSS.escape(o.key)}"]`)?.click();
       } else {
         status(msg(`fill_title_${o.reason}`), 'bad');
       }

@@ -25,7 +25,7 @@ import {
   EXTENSION_ID, freshInstall, HOST_LOG, launchChromium, POPUP_URL, screenshot, startPcscd,
   startVirtualCard, waitFor, withFailureShots,
 } from './harness.mjs';
-import { base32, startDemoSite } from '../demo-site/server.mjs';
+import { base32, startDemoSite, totp } from '../demo-site/server.mjs';
 import { PINS, rememberSecret } from './secrets.mjs';
 
 const GROUP = 'fill';
@@ -53,7 +53,7 @@ describe('one-click fill bound to the site', () => {
     for (const p of ['activeTab', 'scripting', 'contextMenus']) assert.ok(manifest.permissions.includes(p), p);
     assert.ok(manifest.commands['fill-otp'], 'the fill shortcut');
     // Test-only stand-in for activeTab (see the file comment).
-    manifest.host_permissions = ['http://demo.test/*', 'http://examp1e.test/*'];
+    manifest.host_permissions = ['http://demo.test/*', 'http://examp1e.test/*', 'http://pin.test/*', 'http://touch.test/*'];
     writeFileSync(manifestPath, JSON.stringify(manifest));
     site = await startDemoSite();
     base = `http://demo.test:${site.port}`;
@@ -61,7 +61,7 @@ describe('one-click fill bound to the site', () => {
     browser = await launchChromium({
       ...install,
       env: { HOME: install.home, XDG_DATA_HOME: '' },
-      args: ['--host-resolver-rules=MAP demo.test 127.0.0.1, MAP examp1e.test 127.0.0.1'],
+      args: ['--host-resolver-rules=MAP demo.test 127.0.0.1, MAP examp1e.test 127.0.0.1, MAP pin.test 127.0.0.1, MAP touch.test 127.0.0.1'],
     });
     demo = await browser.context.newPage();
     await demo.setViewportSize({ width: 640, height: 480 });
@@ -103,6 +103,33 @@ describe('one-click fill bound to the site', () => {
   const menu = (frameId, id = tabId) => browser.worker.evaluate(
     ([tab, frame]) => globalThis.tesseraFill.onMenuClicked({ menuItemId: 'tessera-fill-otp', frameId: frame }, { id: tab }),
     [id, frameId]);
+  /** Adds `uri` from the popup opened on the demo tab (so bound to its site); `access` for Crescendo slots. */
+  async function enrollFromPopup(page, uri, access) {
+    const tile = page.locator('#token-list li.tile', { hasText: card.reader });
+    await tile.locator('section.otp.otp-ready').waitFor({ timeout: 15000 });
+    await tile.locator('button.otp-add').click();
+    const dialog = page.locator('dialog#dialog');
+    await page.waitForSelector('dialog#dialog[open][data-step="form"]');
+    await dialog.getByLabel('otpauth:// link', { exact: true }).fill(uri);
+    if (access) await dialog.getByLabel('Who may get codes', { exact: true }).selectOption(access);
+    await dialog.getByRole('button', { name: 'Add account', exact: true }).click();
+    // The key keeps a PIN verified earlier on its held connection: the PIN step may be skipped.
+    await page.waitForSelector('dialog#dialog[open][data-step="pin"], dialog#dialog[open][data-step="done"]', { timeout: 15000 });
+    if (await page.locator('dialog#dialog[data-step="pin"]').count()) {
+      await dialog.getByLabel('PIN', { exact: true }).fill(PINS.factory);
+      await page.keyboard.press('Enter');
+    }
+    await page.waitForSelector('dialog#dialog[open][data-step="done"]', { timeout: 15000 });
+    await dialog.getByRole('button', { name: 'Done', exact: true }).click();
+    await page.waitForSelector('dialog#dialog:not([open])', { state: 'attached' });
+  }
+  function uriFor(name, kind = 'totp') {
+    const b32 = base32(site.accounts.get(name).key);
+    rememberSecret(b32);
+    rememberSecret(site.accounts.get(name).key.toString('hex'));
+    return `otpauth://${kind}/Tessera%20Demo:${encodeURIComponent(name)}?secret=${b32}&issuer=Tessera%20Demo${kind === 'hotp' ? '&counter=0' : ''}`;
+  }
+
   async function login(variant, origin = base) {
     await demo.goto(`${origin}/login/${variant}?account=${encodeURIComponent(ACCOUNT)}`);
     if (variant === 'react') await demo.locator('#code').waitFor();
@@ -275,5 +302,92 @@ describe('one-click fill bound to the site', () => {
       await sleep(1500);
       assert.equal(await demo.locator('#otp').inputValue(), '', 'nothing typed');
       assert.ok(!/request/.test(logSince(from)), `no host request after the page's attempts: ${logSince(from).slice(0, 500)}`);
+    }));
+
+  test('a PIN account: the shortcut hands over to the popup without computing; the PIN is typed in the popup only',
+    withFailureShots(GROUP, 'pin', ctx, async () => {
+      const name = 'pat@pin.test';
+      const origin = `http://pin.test:${site.port}`;
+      await demo.goto(`${origin}/signup?account=${encodeURIComponent(name)}`);
+      let page = await popupFor();
+      try {
+        await page.waitForSelector('body[data-fill-site="pin.test"]', { timeout: 15000 });
+        await enrollFromPopup(page, uriFor(name), 'pin');
+      } finally {
+        await page.close();
+      }
+      await demo.goto(`${origin}/login/single?account=${encodeURIComponent(name)}`);
+      const from = logSize();
+      const out = await shortcut();
+      assert.deepEqual([out.kind, out.reason], ['popup', 'pin'], JSON.stringify(out));
+      assert.equal(await browser.worker.evaluate(() => chrome.action.getBadgeText({})), '!');
+      await waitFor(() => logSince(from).includes('site.of'), { what: 'the host log' });
+      assert.ok(!logSince(from).includes('otp.code'), 'nothing computed without the PIN');
+      assert.equal(await demo.locator('#otp').inputValue(), '');
+      page = await popupFor();
+      try {
+        // Enrollment verified the PIN on the key's held connection: lock the key first.
+        const tile = page.locator('#token-list li.tile', { hasText: card.reader });
+        await tile.locator('.tile-head .kebab').click();
+        await tile.locator('[role=menuitem][data-action="lock"]').click();
+        await page.locator('#notice', { hasText: /locked/i }).waitFor({ timeout: 15000 });
+        await page.locator('#fill-bound li.fill-item .fill-go').first().click();
+        await page.waitForSelector('dialog#dialog[open][data-step="pin"]', { timeout: 15000 });
+        assert.match(await page.locator('#fill-status').textContent(), /needs the key's PIN/);
+        await screenshot(page, GROUP, 'pin-handover');
+        await page.locator('dialog#dialog').getByLabel('PIN', { exact: true }).fill(PINS.factory);
+        await page.keyboard.press('Enter');
+        await page.waitForSelector('dialog#dialog[open][data-step="code"]', { timeout: 15000 });
+        const code = await page.locator('dialog#dialog output.otp-code').getAttribute('data-code');
+        assert.match(code, /^\d{6}$/);
+        const now = Math.floor(Date.now() / 1000);
+        const key = site.accounts.get(name).key;
+        assert.ok([now - 30, now, now + 30].some((t) => totp(key, t) === code), 'the key computed the RFC 6238 code');
+      } finally {
+        await page.close();
+      }
+    }));
+
+  test('a touch account (HOTP on the Crescendo button): "touch your key" in the popup and on the badge, then filled',
+    withFailureShots(GROUP, 'touch', ctx, async () => {
+      const name = 'tom@touch.test';
+      const origin = `http://touch.test:${site.port}`;
+      await demo.goto(`${origin}/signup?account=${encodeURIComponent(name)}&kind=hotp`);
+      let page = await popupFor();
+      try {
+        await page.waitForSelector('body[data-fill-site="touch.test"]', { timeout: 15000 });
+        await enrollFromPopup(page, uriFor(name, 'hotp'));
+      } finally {
+        await page.close();
+      }
+      await demo.goto(`${origin}/login/single?account=${encodeURIComponent(name)}`);
+      page = await popupFor();
+      try {
+        await page.locator('#fill-bound li.fill-item').first().waitFor();
+        assert.match(await page.locator('#fill-bound').textContent(), /tom@touch\.test/);
+        await page.locator('#fill-bound li.fill-item .fill-go').first().click();
+        await page.waitForSelector('body[data-fill="touch"]', { timeout: 15000 });
+        assert.match(await page.locator('#fill-status').textContent(), /^Touch your key now \(\d+ s left\)$/);
+        await screenshot(page, GROUP, 'touch-wait');
+        await page.waitForSelector('body[data-fill="ok"]', { timeout: 40000 });
+      } finally {
+        await page.close();
+      }
+      assert.equal(await verify(), 'accepted', 'HOTP filled by popup');
+      // Shortcut: the badge asks for the touch while the key waits.
+      await demo.goto(`${origin}/login/single?account=${encodeURIComponent(name)}`);
+      const badges = new Set();
+      const running = shortcut();
+      const until = Date.now() + 40000;
+      let done = false;
+      running.then(() => { done = true; }, () => { done = true; });
+      while (!done && Date.now() < until) {
+        badges.add(await browser.worker.evaluate(() => chrome.action.getBadgeText({})));
+        await sleep(50);
+      }
+      const out = await running;
+      assert.equal(out.kind, 'filled', JSON.stringify(out));
+      assert.ok(badges.has('TAP'), `badge during the wait: ${[...badges]}`);
+      assert.equal(await verify(), 'accepted', 'HOTP filled by shortcut');
     }));
 });

@@ -190,6 +190,9 @@ pub enum Choice {
     Popup {
         /// Why.
         reason: PopupReason,
+        /// The account concerned (a PIN account: the popup opens its code dialog).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
     },
 }
 
@@ -214,6 +217,7 @@ pub fn choose(site: Option<&TabSite>, candidates: &[Candidate], want: Option<&st
     let Some(site) = site else {
         return Choice::Popup {
             reason: PopupReason::NoSite,
+            key: None,
         };
     };
     let pick = match want {
@@ -231,6 +235,7 @@ pub fn choose(site: Option<&TabSite>, candidates: &[Candidate], want: Option<&st
             None => {
                 return Choice::Popup {
                     reason: PopupReason::Unknown,
+                    key: None,
                 }
             }
         },
@@ -241,6 +246,7 @@ pub fn choose(site: Option<&TabSite>, candidates: &[Candidate], want: Option<&st
                 None => {
                     return Choice::Popup {
                         reason: PopupReason::NoneBound,
+                        key: None,
                     }
                 }
             }
@@ -249,6 +255,7 @@ pub fn choose(site: Option<&TabSite>, candidates: &[Candidate], want: Option<&st
     if pick.pin {
         return Choice::Popup {
             reason: PopupReason::Pin,
+            key: Some(pick.key.clone()),
         };
     }
     Choice::Fill {

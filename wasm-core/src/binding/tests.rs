@@ -103,7 +103,8 @@ fn a_look_alike_is_refused_with_both_domains() {
     assert_eq!(
         choose(Some(&s), &c, None),
         Choice::Popup {
-            reason: PopupReason::NoneBound
+            reason: PopupReason::NoneBound,
+            key: None
         }
     );
     match choose(Some(&s), &c, Some("D1/slot-2")) {
@@ -128,19 +129,22 @@ fn pin_accounts_and_odd_pages_go_to_the_popup() {
     assert_eq!(
         choose(Some(&s), &c, Some("D1/slot-1")),
         Choice::Popup {
-            reason: PopupReason::Pin
+            reason: PopupReason::Pin,
+            key: Some("D1/slot-1".into())
         }
     );
     assert_eq!(
         choose(Some(&s), &c, Some("D9/slot-1")),
         Choice::Popup {
-            reason: PopupReason::Unknown
+            reason: PopupReason::Unknown,
+            key: None
         }
     );
     assert_eq!(
         choose(None, &c, None),
         Choice::Popup {
-            reason: PopupReason::NoSite
+            reason: PopupReason::NoSite,
+            key: None
         }
     );
     // Only a PIN account bound: the shortcut hands over to the popup.
@@ -150,7 +154,8 @@ fn pin_accounts_and_odd_pages_go_to_the_popup() {
     assert_eq!(
         choose(Some(&s), &c, None),
         Choice::Popup {
-            reason: PopupReason::Pin
+            reason: PopupReason::Pin,
+            key: Some("D1/slot-1".into())
         }
     );
 }

@@ -38,8 +38,8 @@ async function gather(tabId) {
   return { tab, site, accounts, lists };
 }
 
-function decide({ site, accounts, lists }, want = null) {
-  return JSON.parse(fillDecide(JSON.stringify({ site, accounts, lists, want })));
+function decide({ site, accounts, lists, frame = null }, want = null) {
+  return JSON.parse(fillDecide(JSON.stringify({ site, accounts, lists, want, frame })));
 }
 
 /**
@@ -47,9 +47,11 @@ function decide({ site, accounts, lists }, want = null) {
  * popup) into the tab (or one frame of it). `onTouch(event)` hears the key's
  * "touch me" events. Returns what happened, for the popup or the badge.
  */
-async function runFill(tabId, { frameId = null, want = null, onTouch = () => {} } = {}) {
+async function runFill(tabId, { frameId = null, frameUrl = null, want = null, onTouch = () => {} } = {}) {
   await ready;
   const g = await gather(tabId);
+  // A frame's address as the browser reported it (context menu): must be the tab's site.
+  if (frameId && frameUrl) g.frame = (await callHost('site.of', { url: frameUrl })).result ?? { host: '', registrable: '' };
   const { choice, candidates } = decide(g, want);
   if (choice.kind !== 'fill') return { ...choice, site: g.site, candidates };
   const account = choice.candidate;
@@ -85,12 +87,13 @@ function badge(key, color) {
 }
 
 /** The shortcut / menu path: fill the best bound account, else hand over to the popup. */
-async function fillFromBrowser(tabId, frameId) {
+async function fillFromBrowser(tabId, frameId, frameUrl = null) {
   if (tabId == null || tabId < 0) return { kind: 'popup', reason: 'no_site' };
   let outcome;
   try {
     outcome = await runFill(tabId, {
       frameId,
+      frameUrl,
       onTouch: () => { clearTimeout(badgeTimer); chrome.action.setBadgeText({ text: chrome.i18n.getMessage('badge_touch') }); },
     });
   } catch (e) {
@@ -117,7 +120,7 @@ async function onCommand(command, tab) {
 
 async function onMenuClicked(info, tab) {
   if (info.menuItemId !== FILL_MENU_ID) return null;
-  return fillFromBrowser(tab?.id, info.frameId ?? null);
+  return fillFromBrowser(tab?.id, info.frameId ?? null, info.frameUrl ?? null);
 }
 
 // ---- the popup's "fill" port (extension pages only: checked by background.js) ----

@@ -100,9 +100,15 @@ describe('one-click fill bound to the site', () => {
   }
   const shortcut = (id = tabId) => browser.worker.evaluate(
     (tab) => globalThis.tesseraFill.onCommand('fill-otp', { id: tab }), id);
-  const menu = (frameId, id = tabId) => browser.worker.evaluate(
-    ([tab, frame]) => globalThis.tesseraFill.onMenuClicked({ menuItemId: 'tessera-fill-otp', frameId: frame }, { id: tab }),
-    [id, frameId]);
+  // `frameUrl` is what the browser reports for the clicked frame (info.frameUrl).
+  const menu = (frameId, frameUrl = null, id = tabId) => browser.worker.evaluate(
+    ([tab, frame, url]) => globalThis.tesseraFill.onMenuClicked({ menuItemId: 'tessera-fill-otp', frameId: frame, frameUrl: url ?? undefined }, { id: tab }),
+    [id, frameId, frameUrl]);
+  /** The frame id (as executeScript reports it) of the frame whose document is at `path` on `origin`. */
+  const frameOf = (origin, path) => browser.worker.evaluate(async ([tab, o, p]) => {
+    const r = await chrome.scripting.executeScript({ target: { tabId: tab, allFrames: true }, func: () => location.href });
+    return r.find((x) => x.result?.startsWith(o) && new URL(x.result).pathname === p)?.frameId;
+  }, [tabId, origin, path]);
   /** Adds `uri` from the popup opened on the demo tab (so bound to its site); `access` for Crescendo slots. */
   async function enrollFromPopup(page, uri, access) {
     const tile = page.locator('#token-list li.tile', { hasText: card.reader });
@@ -199,17 +205,36 @@ describe('one-click fill bound to the site', () => {
         // Context menu on the field (in the iframe variant: on the frame's field).
         await login(variant);
         let frameId = 0;
+        let frameUrl = null;
         if (variant === 'iframe') {
-          frameId = await browser.worker.evaluate(async (tab) => {
-            const r = await chrome.scripting.executeScript({ target: { tabId: tab, allFrames: true }, func: () => location.pathname });
-            return r.find((x) => x.result === '/frame')?.frameId;
-          }, tabId);
+          frameId = await frameOf(base, '/frame');
+          frameUrl = `${base}/frame`;
           assert.ok(frameId > 0, 'the iframe has its own frame id');
         }
-        const viaMenu = await menu(frameId);
+        const viaMenu = await menu(frameId, frameUrl);
         assert.equal(viaMenu.kind, 'filled', JSON.stringify(viaMenu));
         if (variant === 'single') await screenshot(demo, GROUP, 'single-filled-by-menu');
         assert.equal(await verify(), 'accepted', `${variant}: context-menu fill`);
+
+        if (variant === 'iframe') {
+          // A frame of another site inside the bound page: the menu on its field fills nothing.
+          await login(variant);
+          await demo.evaluate((src) => new Promise((ok) => {
+            const f = document.createElement('iframe');
+            f.id = 'foreign';
+            f.src = src;
+            f.onload = ok;
+            document.body.append(f);
+          }), `${look}/frame`);
+          const foreign = await frameOf(look, '/frame');
+          assert.ok(foreign > 0, 'the foreign frame id');
+          const from = logSize();
+          const out = await menu(foreign, `${look}/frame`);
+          assert.deepEqual([out.kind, out.reason], ['popup', 'foreign_frame'], JSON.stringify(out));
+          await waitFor(() => logSince(from).includes('site.of'), { what: 'the host log' });
+          assert.ok(!logSince(from).includes('otp.code'), 'nothing computed for a foreign frame');
+          assert.equal(await demo.frameLocator('#foreign').locator('#otp').inputValue(), '');
+        }
       }));
   }
 

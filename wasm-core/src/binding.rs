@@ -208,6 +208,16 @@ pub enum PopupReason {
     NoSite,
     /// The account asked for is not on a connected key.
     Unknown,
+    /// The right-clicked frame belongs to another site than the tab (an
+    /// embedded third party): the code would leave the bound site.
+    ForeignFrame,
+}
+
+/// Whether a code may go into a frame at `frame` of a tab at `tab` (context
+/// menu on a field inside an iframe): same registrable domain only.
+pub fn frame_allowed(tab: &TabSite, frame: &TabSite) -> bool {
+    let t = normalize(&tab.registrable);
+    !t.is_empty() && t == normalize(&frame.registrable)
 }
 
 /// Decides a fill: `want` names the account the user clicked in the popup;

@@ -46,7 +46,7 @@ pub fn fill_plan(fields_json: &str, digits: usize) -> Result<String, JsError> {
         .map_err(|e| JsError::new(&e.to_string()))
 }
 
-/// `fillDecide(JSON.stringify({site, accounts, lists, want}))` → `{candidates, choice, warnings}`
+/// `fillDecide(JSON.stringify({site, accounts, lists, want, frame?}))` → `{candidates, choice, warnings}`
 /// (see [`crate::binding`]): `site` is the host's `site.of` answer for the
 /// browser-reported tab URL (or null), `lists` the `otp.list` answers per
 /// device, `want` the account the user clicked (null: shortcut / menu).
@@ -62,13 +62,24 @@ pub fn fill_decide(input_json: &str) -> Result<String, JsError> {
         lists: Vec<DeviceList>,
         #[serde(default)]
         want: Option<String>,
+        /// The `site.of` of the frame to fill, when not the top one.
+        #[serde(default)]
+        frame: Option<TabSite>,
     }
     let input: Input =
         serde_json::from_str(input_json).map_err(|e| JsError::new(&e.to_string()))?;
     let accounts: crate::popup::Accounts =
         serde_json::from_value(input.accounts).unwrap_or_default();
     let c = candidates(input.site.as_ref(), &accounts, &input.lists);
-    let choice = choose(input.site.as_ref(), &c, input.want.as_deref());
+    let mut choice = choose(input.site.as_ref(), &c, input.want.as_deref());
+    if let (Some(tab), Some(frame)) = (input.site.as_ref(), input.frame.as_ref()) {
+        if !crate::binding::frame_allowed(tab, frame) {
+            choice = crate::binding::Choice::Popup {
+                reason: crate::binding::PopupReason::ForeignFrame,
+                key: None,
+            };
+        }
+    }
     let warnings = input.site.as_ref().map(crate::binding::warnings);
     serde_json::to_string(
         &serde_json::json!({"candidates": c, "choice": choice, "warnings": warnings}),

@@ -221,3 +221,17 @@ fn export_import_round_trip_merges_without_overwriting() {
         Err(ImportError::TooLarge)
     );
 }
+
+#[test]
+fn frames_of_other_sites_are_refused() {
+    let tab = site("www.example.com", "example.com", &[]);
+    assert!(frame_allowed(
+        &tab,
+        &site("auth.example.com", "example.com", &[])
+    ));
+    assert!(!frame_allowed(
+        &tab,
+        &site("ads.other.net", "other.net", &[])
+    ));
+    assert!(!frame_allowed(&site("", "", &[]), &site("", "", &[])));
+}

@@ -329,6 +329,40 @@ describe('one-click fill bound to the site', () => {
       assert.ok(!/request/.test(logSince(from)), `no host request after the page's attempts: ${logSince(from).slice(0, 500)}`);
     }));
 
+  test('site bindings export as JSON (names and domains, no secret) and import by merging',
+    withFailureShots(GROUP, 'export', ctx, async () => {
+      await login('single');
+      const page = await popupFor();
+      try {
+        await page.locator('#fill-bound li.fill-item').first().waitFor();
+        await page.locator('.fill-settings summary').click();
+        const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#fill-export').click()]);
+        assert.equal(download.suggestedFilename(), 'tessera-site-bindings.json');
+        const text = readFileSync(await download.path(), 'utf8');
+        const exported = JSON.parse(text);
+        assert.equal(exported.format, 'tessera-site-bindings');
+        const [key, alice] = Object.entries(exported.accounts).find(([, m]) => m.name === ACCOUNT);
+        assert.deepEqual([alice.site, alice.sites], ['demo.test', ['examp1e.test']]);
+        assert.ok(!text.includes(base32(site.accounts.get(ACCOUNT).key)), 'no secret exported');
+        // Import: one more domain for alice; nothing removed, the name kept.
+        const file = join(install.base, 'import.json');
+        writeFileSync(file, JSON.stringify({ format: 'tessera-site-bindings', version: 1,
+          accounts: { [key]: { name: 'renamed', site: 'another.test' } } }));
+        await page.locator('#fill-import-file').setInputFiles(file);
+        await page.locator('#fill-status', { hasText: 'Imported: 1 site bindings added. Nothing was removed.' }).waitFor();
+        let stored = (await browser.worker.evaluate(async () => (await chrome.storage.sync.get('accounts')).accounts))[key];
+        assert.deepEqual([stored.name, stored.site, stored.sites], [ACCOUNT, 'demo.test', ['examp1e.test', 'another.test']]);
+        writeFileSync(file, '{"format": "something else"}');
+        await page.locator('#fill-import-file').setInputFiles(file);
+        await page.locator('#fill-status', { hasText: /^Import failed: the file is not a Tessera site-binding export/ }).waitFor();
+        stored = (await browser.worker.evaluate(async () => (await chrome.storage.sync.get('accounts')).accounts))[key];
+        assert.equal(stored.sites.length, 2, 'a refused import changes nothing');
+        await screenshot(page, GROUP, 'import-refused');
+      } finally {
+        await page.close();
+      }
+    }));
+
   test('a PIN account: the shortcut hands over to the popup without computing; the PIN is typed in the popup only',
     withFailureShots(GROUP, 'pin', ctx, async () => {
       const name = 'pat@pin.test';

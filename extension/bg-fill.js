@@ -147,7 +147,11 @@ function onFillPort(port) {
             const tab = await chrome.tabs.get(tabId);
             const site = (await callHost('site.of', { url: tab.url ?? '' })).result;
             if (!site) return post({ kind: 'result', outcome: { kind: 'popup', reason: 'no_site' } });
-            await saveAccounts(JSON.parse(bindSite(JSON.stringify(await loadAccounts()), msg.key, site.registrable)));
+            // Bind only the domain the user saw and confirmed: if the tab navigated
+            // meanwhile, the fill below refuses again and shows the new domain.
+            if (site.registrable === msg.domain) {
+              await saveAccounts(JSON.parse(bindSite(JSON.stringify(await loadAccounts()), msg.key, site.registrable)));
+            }
           }
           const outcome = await runFill(tabId, {
             want: msg.key,

@@ -16,7 +16,7 @@ const param = new URLSearchParams(location.search).get('tab');
 const inTab = param !== null;
 const tabId = inTab ? Number(param) : (await chrome.tabs.query({ active: true, currentWindow: true }))[0]?.id;
 const port = chrome.runtime.connect({ name: 'fill' });
-let refusing = null; // the refused account's key
+let refusing = null; // the refused account's key and the domain shown
 let opener = null; // the button that asked, to give focus back
 
 function status(text, tone = '') {
@@ -81,7 +81,7 @@ function render(state) {
 }
 
 function showRefusal(o) {
-  refusing = o.key;
+  refusing = { key: o.key, domain: o.current };
   $('fill-refuse-title').textContent = msg('fill_refuse_title', tr(o.title));
   $('fill-refuse-bound').textContent = o.bound.length ? o.bound.join(', ') : msg('fill_unbound');
   $('fill-refuse-current').textContent = o.current;
@@ -155,10 +155,10 @@ port.onMessage.addListener((m) => {
 $('fill-refuse-cancel').addEventListener('click', () => { hideRefusal(); status(msg('fill_cancelled')); });
 $('fill-refuse-add').addEventListener('click', () => {
   if (!refusing) return;
-  const key = refusing;
+  const { key, domain } = refusing;
   hideRefusal(false);
   status(msg('fill_working'), 'busy');
-  port.postMessage({ kind: 'bind', tab: tabId, key });
+  port.postMessage({ kind: 'bind', tab: tabId, key, domain });
 });
 $('fill-refuse').addEventListener('keydown', (e) => {
   if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); hideRefusal(); status(msg('fill_cancelled')); }

@@ -3,6 +3,7 @@
 // popup.rs (tiles, menus) and popup/dialogs (dialogs).
 import init, { PopupCore } from './wasm/tessera_core.js';
 import { dialogRenderer } from './popup-dialogs.js';
+import { loadAccounts, onAccountsChanged, saveAccounts } from './accounts-store.js';
 
 const $ = (id) => document.getElementById(id);
 const t = (text) => (text ? chrome.i18n.getMessage(text.key, text.args) || text.key : '');
@@ -367,13 +368,17 @@ function step(input) {
         .then(() => announce(chrome.i18n.getMessage('copied')))
         .catch(() => announce(chrome.i18n.getMessage('copy_failed')));
     } else if (effect.kind === 'store_accounts') {
-      chrome.storage.local.set({ accounts: effect.accounts });
+      saveAccounts(effect.accounts);
     }
   }
 }
 send = step;
 // Account names the extension keeps (no secrets): the core names Crescendo slots with them.
-step({ kind: 'accounts', accounts: (await chrome.storage.local.get('accounts')).accounts ?? {} });
+step({ kind: 'accounts', accounts: await loadAccounts() });
+onAccountsChanged((accounts) => step({ kind: 'accounts', accounts }));
+// The tab's site (popup-fill.js asks the host): accounts added now are bound to it.
+document.addEventListener('tessera-site', (e) => step({ kind: 'site', registrable: e.detail }));
+if (document.body.dataset.fillSite) step({ kind: 'site', registrable: document.body.dataset.fillSite });
 port.onMessage.removeListener(buffer);
 early.splice(0).forEach(step);
 port.onMessage.addListener(step);

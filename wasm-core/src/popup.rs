@@ -20,7 +20,7 @@ pub use crate::browser::Browser;
 pub use device_menu::{tile_actions, TileActions};
 pub use dialogs::{AccountMeta, Dialog, Token};
 pub use disconnect::classify_disconnect;
-pub use otp_view::Accounts;
+pub use otp_view::{entry_title, meta_key, Accounts};
 pub use view::{
     Action, Block, ButtonView, Choice, ConnState, ConnectionView, DialogView, FieldView, HostView,
     InputKind, LockState, LockView, MenuItem, NoticeView, OtpState, OtpTile, OtpView, RowButton,
@@ -103,6 +103,13 @@ pub enum PopupInput {
     },
     /// The user pressed Esc (or the dialog's close).
     Close,
+    /// The registrable domain of the tab the popup was opened on (`site.of`
+    /// of the browser's `tab.url`): accounts added now are bound to it.
+    Site {
+        /// `None`: not an http(s) page.
+        #[serde(default)]
+        registrable: Option<String>,
+    },
 }
 
 /// A host call the glue should make on the popup's behalf.
@@ -193,6 +200,8 @@ pub struct Popup {
     otp_calls: Vec<(u64, String)>,
     accounts: Accounts,
     effects: Vec<Effect>,
+    /// The active tab's registrable domain (crate::binding).
+    site: Option<String>,
 }
 
 impl Popup {
@@ -218,6 +227,7 @@ impl Popup {
             otp_calls: vec![],
             accounts: Accounts::new(),
             effects: vec![],
+            site: None,
         }
     }
 
@@ -275,6 +285,10 @@ impl Popup {
             },
             PopupInput::Press { id } => self.on_press(&id),
             PopupInput::Close => self.on_press("cancel"),
+            PopupInput::Site { registrable } => {
+                self.site = registrable;
+                vec![]
+            }
         };
         Step {
             view: self.view(),
@@ -535,7 +549,13 @@ impl Popup {
             if let Some(d) = &self.dialog {
                 let key = otp_view::meta_key(&d.token.id, &entry);
                 match meta {
-                    Some(m) => self.accounts.insert(key, m),
+                    Some(mut m) => {
+                        // Enrolled from the popup of a page: bound to that page's site.
+                        if d.machine.kind() == Action::OtpAdd && m.site.is_none() {
+                            m.site = self.site.clone();
+                        }
+                        self.accounts.insert(key, m)
+                    }
                     None => self.accounts.remove(&key),
                 };
                 self.effects.push(Effect::StoreAccounts {
@@ -1529,6 +1549,9 @@ mod tests {
             .view
             .dialog
             .is_none());
+        p.apply(PopupInput::Site {
+            registrable: Some("example.com".into()),
+        });
         let step = open_entry(&mut p, Action::OtpAdd, Some("slot-3"));
         assert_eq!(step.view.dialog.map(|d| d.kind), Some(Action::OtpAdd));
         field(
@@ -1552,6 +1575,9 @@ mod tests {
         };
         assert_eq!(accounts.len(), 2);
         assert_eq!(accounts["ID1/slot-3"].title(), "Example: alice");
+        // Bound to the tab the popup was opened on; the older account is not.
+        assert_eq!(accounts["ID1/slot-3"].site.as_deref(), Some("example.com"));
+        assert_eq!(accounts["ID1/slot-2"].site, None);
         let json = serde_json::to_string(&step.effects).expect("json");
         assert!(
             !json.contains("JBSWY3DPEHPK3PXP") && !json.contains("48656c6c"),

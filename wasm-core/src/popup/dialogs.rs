@@ -116,7 +116,7 @@ pub struct Out {
 
 /// What the extension keeps about an OTP account (no secret): the names a
 /// Crescendo slot cannot hold.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AccountMeta {
     /// Issuer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -124,9 +124,14 @@ pub struct AccountMeta {
     /// Account name.
     #[serde(default)]
     pub name: String,
-    /// The site it was enrolled for.
+    /// The site it was enrolled for: the registrable domain of the tab the
+    /// popup was opened on (`site.of`), or `None` when enrolled elsewhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site: Option<String>,
+    /// More registrable domains the user confirmed for this account, one by
+    /// one (crate::binding).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<String>,
 }
 
 impl AccountMeta {

@@ -398,6 +398,7 @@ impl Enroll {
             issuer: account.issuer.clone(),
             name: account.name.clone(),
             site: None,
+            sites: vec![],
         });
         Some(p)
     }
@@ -795,6 +796,7 @@ impl Dialog for Enroll {
                         issuer: None,
                         name: String::new(),
                         site: None,
+                        sites: vec![],
                     });
                     let id = added.entry.id.clone();
                     self.step = Step::Done(added);

@@ -1,7 +1,8 @@
 // Background service worker: the only owner of the native port.
 // Plumbing only: connect, hello, correlate ids, reconnect, fan out to popups.
 // Decisions (what a disconnect means, what to show) live in tessera-core.
-import init, { protocolVersion } from './wasm/tessera_core.js';
+// The full module: the background also runs the fill decisions (bg-fill.js).
+import init, { protocolVersion } from './wasm/tessera_core_full.js';
 import { installFill } from './bg-fill.js';
 
 const HOST_NAME = 'com.tessera.host';

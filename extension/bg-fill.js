@@ -8,7 +8,7 @@
 // toolbar click, the shortcut or the context-menu click) and answer through
 // executeScript's result only; nothing here listens to page messages. The
 // tab's address comes from chrome.tabs.get, never from the page.
-import { bindSite, exportBindings, fillDecide, fillPlan, importBindings } from './wasm/tessera_core.js';
+import { bindSite, exportBindings, fillDecide, fillPlan, importBindings } from './wasm/tessera_core_full.js';
 import { collectFields, fillCode } from './fill.js';
 import { loadAccounts, loadAutoSubmit, saveAccounts, saveAutoSubmit } from './accounts-store.js';
 

@@ -38,6 +38,7 @@ pub fn protocol_version() -> u32 {
 
 /// Where a code of `digits` characters goes: `fillPlan(JSON.stringify(fields), 6)`
 /// → a [`crate::fill::Plan`] as JSON (see `extension/fill.js`).
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = fillPlan)]
 pub fn fill_plan(fields_json: &str, digits: usize) -> Result<String, JsError> {
     let fields: Vec<crate::fill::Field> =
@@ -50,6 +51,7 @@ pub fn fill_plan(fields_json: &str, digits: usize) -> Result<String, JsError> {
 /// (see [`crate::binding`]): `site` is the host's `site.of` answer for the
 /// browser-reported tab URL (or null), `lists` the `otp.list` answers per
 /// device, `want` the account the user clicked (null: shortcut / menu).
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = fillDecide)]
 pub fn fill_decide(input_json: &str) -> Result<String, JsError> {
     use crate::binding::{candidates, choose, DeviceList, TabSite};
@@ -89,6 +91,7 @@ pub fn fill_decide(input_json: &str) -> Result<String, JsError> {
 
 /// `bindSite(accountsJson, key, domain)` → the accounts with `domain` added to
 /// `key` (the user confirmed it), as JSON.
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = bindSite)]
 pub fn bind_site(accounts_json: &str, key: &str, domain: &str) -> Result<String, JsError> {
     let mut accounts: crate::popup::Accounts =
@@ -98,6 +101,7 @@ pub fn bind_site(accounts_json: &str, key: &str, domain: &str) -> Result<String,
 }
 
 /// `exportBindings(accountsJson)` → the export file's text (names and domains only).
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = exportBindings)]
 pub fn export_bindings(accounts_json: &str) -> Result<String, JsError> {
     let accounts: crate::popup::Accounts = serde_json::from_str(accounts_json).unwrap_or_default();
@@ -107,6 +111,7 @@ pub fn export_bindings(accounts_json: &str) -> Result<String, JsError> {
 
 /// `importBindings(accountsJson, fileText)` → `{accounts, added}` or
 /// `{error}` (the reason, for the user).
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = importBindings)]
 pub fn import_bindings(accounts_json: &str, text: &str) -> Result<String, JsError> {
     let mut accounts: crate::popup::Accounts =

@@ -9,10 +9,10 @@
 
 mod device_menu;
 // The first module (no `dialogs` feature) leaves some shared helpers unused.
-#[cfg_attr(not(feature = "dialogs"), allow(dead_code))]
+#[cfg_attr(not(feature = "full"), allow(dead_code))]
 mod dialogs;
 mod disconnect;
-#[cfg_attr(not(feature = "dialogs"), allow(dead_code))]
+#[cfg_attr(not(feature = "full"), allow(dead_code))]
 mod otp_view;
 mod view;
 
@@ -477,11 +477,11 @@ impl Popup {
             self.effects.push(Effect::LoadFull);
             return vec![];
         }
-        #[cfg(feature = "dialogs")]
+        #[cfg(feature = "full")]
         let Some(mut machine) = dialogs::open(action, &token) else {
             return vec![];
         };
-        #[cfg(not(feature = "dialogs"))]
+        #[cfg(not(feature = "full"))]
         let Some(mut machine) = Option::<Box<dyn dialogs::Dialog>>::None
         else {
             return vec![];
@@ -1112,7 +1112,7 @@ mod tests {
         assert!(step.view.tokens.items[1].menu.is_empty(), "empty reader");
     }
 
-    #[cfg(feature = "dialogs")]
+    #[cfg(feature = "full")]
     #[test]
     fn authenticate_round_trip_with_busy_state_and_relist() {
         let (mut p, _) = with_token(json!({"state": "locked", "tries_left": 6}), false);
@@ -1150,7 +1150,7 @@ mod tests {
         );
     }
 
-    #[cfg(feature = "dialogs")]
+    #[cfg(feature = "full")]
     #[test]
     fn stale_replies_are_ignored_and_closing_drops_secrets() {
         let (mut p, _) = with_token(json!({"state": "locked", "tries_left": 6}), false);
@@ -1204,7 +1204,7 @@ mod tests {
         );
     }
 
-    #[cfg(feature = "dialogs")]
+    #[cfg(feature = "full")]
     #[test]
     fn disabled_actions_do_not_open() {
         let (mut p, _) = with_token(json!({"state": "blocked"}), false);
@@ -1215,7 +1215,7 @@ mod tests {
         assert_eq!(methods(&step.calls), vec!["pin.policy.get"]);
     }
 
-    #[cfg(feature = "dialogs")]
+    #[cfg(feature = "full")]
     #[test]
     fn blocked_during_authenticate_switches_to_unblock() {
         let (mut p, _) = with_token(json!({"state": "locked", "tries_left": 1}), false);
@@ -1234,7 +1234,7 @@ mod tests {
         assert_eq!(methods(&step.calls), vec!["pin.policy.get"]);
     }
 
-    #[cfg(feature = "dialogs")]
+    #[cfg(feature = "full")]
     #[test]
     fn must_change_opens_change_pin_once() {
         let (mut p, step) = with_token(json!({"state": "locked", "tries_left": 6}), true);
@@ -1258,7 +1258,7 @@ mod tests {
         assert!(open(&mut p, Action::ViewPuk).view.dialog.is_none());
     }
 
-    #[cfg(feature = "dialogs")]
+    #[cfg(feature = "full")]
     #[test]
     fn personalize_puk_step_refuses_esc_until_stored() {
         let (mut p, _) = with_token(json!({"state": "locked", "tries_left": 6}), false);
@@ -1285,7 +1285,7 @@ mod tests {
         assert!(step.view.notice.is_some());
     }
 
-    #[cfg(feature = "dialogs")]
+    #[cfg(feature = "full")]
     #[test]
     fn relist_refreshes_the_open_dialog_token() {
         let (mut p, _) = with_token(json!({"state": "locked", "tries_left": 2}), false);
@@ -1451,7 +1451,7 @@ mod tests {
         })
     }
 
-    #[cfg(not(feature = "dialogs"))]
+    #[cfg(not(feature = "full"))]
     #[test]
     fn first_module_defers_other_dialogs_to_the_full_one() {
         let (_, step) = with_token(json!({"state": "locked", "tries_left": 6}), true);
@@ -1531,7 +1531,7 @@ mod tests {
         assert!(p.apply(PopupInput::Close).effects.is_empty());
     }
 
-    #[cfg(feature = "dialogs")]
+    #[cfg(feature = "full")]
     #[test]
     fn enrollment_stores_names_and_the_tile_shows_them() {
         let mut p = with_otp();

@@ -22,18 +22,18 @@ let ready = null;
 /** Everything the core needs to decide: the tab's site, the accounts, each key's OTP list. */
 async function gather(tabId) {
   const tab = await chrome.tabs.get(tabId);
-  const siteReply = await callHost('site.of', { url: tab.url ?? '' });
+  // The host answers these in parallel (one worker per token): ask at once.
+  const [siteReply, accounts, devices] = await Promise.all([
+    callHost('site.of', { url: tab.url ?? '' }),
+    loadAccounts(),
+    callHost('devices.list', {}),
+  ]);
   const site = siteReply.result ?? null;
-  const accounts = await loadAccounts();
   const lists = [];
   if (site) {
-    const devices = (await callHost('devices.list', {})).result;
-    for (const reader of devices?.readers ?? []) {
-      const device = reader.card?.token?.id;
-      if (!device) continue;
-      const list = await callHost('otp.list', { device });
-      if (list.result) lists.push({ device, list: list.result });
-    }
+    const ids = (devices.result?.readers ?? []).map((r) => r.card?.token?.id).filter(Boolean);
+    const replies = await Promise.all(ids.map((device) => callHost('otp.list', { device })));
+    replies.forEach((list, i) => { if (list.result) lists.push({ device: ids[i], list: list.result }); });
   }
   return { tab, site, accounts, lists };
 }

@@ -6,7 +6,7 @@ use rxing::multi::MultipleBarcodeReader;
 use rxing::qrcode::cpp_port::QrReader;
 use rxing::{Binarizer, BinaryBitmap, DecodeHints, Luma8Source, RXingResult};
 
-use crate::{luma, DecodeError, Point, QrCode};
+use crate::{luma, subpixel, DecodeError, Point, QrCode};
 
 /// One way of looking at the image. A cascade runs passes in order and stops at the
 /// first that finds at least one code (all the codes that pass sees).
@@ -43,6 +43,9 @@ pub enum Pass {
     /// Global thresholds between the histogram's peaks (up to 3): faint flat-colour
     /// codes next to stronger contrast (a grey code on a white card), either polarity.
     Levels,
+    /// Finder patterns found on the grey levels and modules read on a sub-pixel grid
+    /// (see `subpixel`): modules of 1–2.5 pixels, blurred or zoomed-out codes.
+    Subpixel,
 }
 
 impl Pass {
@@ -84,6 +87,7 @@ pub fn run(
                 }
                 guarded(|| cpp(HybridBinarizer::new(source(&st, w, h)?)))
             }
+            Pass::Subpixel => subpixel::codes(grey, w, h),
             Pass::Levels => {
                 let mut found = vec![];
                 for t in luma::level_thresholds(grey, 3) {

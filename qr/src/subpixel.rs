@@ -267,7 +267,18 @@ fn bilinear(grey: &[u8], w: usize, h: usize, x: f32, y: f32) -> f32 {
 /// Module lightness (0 dark … 1 light) sampled at module centres, then sharpened by
 /// Landweber iterations of the pixel-area model over the code's pixels (the quiet
 /// zone, §6.3.8, fixed light).
-fn modules(grey: &[u8], w: usize, h: usize, g: &Grid, dark: f32, light: f32, iterations: usize) -> Vec<f32> {
+#[allow(clippy::too_many_arguments)]
+fn modules(
+    grey: &[u8],
+    w: usize,
+    h: usize,
+    g: &Grid,
+    dark: f32,
+    light: f32,
+    iterations: usize,
+    blur: usize,
+    mid: &Mid,
+) -> Vec<f32> {
     let n = g.n;
     let range = (light - dark).abs().max(1.0);
     let norm = |v: f32| ((v - dark) / (light - dark)).clamp(-0.5, 1.5);
@@ -275,7 +286,7 @@ fn modules(grey: &[u8], w: usize, h: usize, g: &Grid, dark: f32, light: f32, ite
     let mut m: Vec<f32> = (0..n * n)
         .map(|k| {
             let (x, y) = g.at((k % n) as f32 + 0.5, (k / n) as f32 + 0.5);
-            norm(bilinear(grey, w, h, x, y)).clamp(0.0, 1.0)
+            (0.5 + (bilinear(grey, w, h, x, y) - mid.at(g, x, y)) / (light - dark)).clamp(0.0, 1.0)
         })
         .collect();
     if iterations == 0 {
@@ -332,38 +343,135 @@ fn modules(grey: &[u8], w: usize, h: usize, g: &Grid, dark: f32, light: f32, ite
         }
         1.0 / col.iter().copied().fold(1.0, f32::max)
     };
-    let mut grad = vec![0f32; n * n];
-    for _ in 0..iterations {
-        grad.iter_mut().for_each(|g| *g = 0.0);
-        for (value, cell) in &rows {
-            let predicted: f32 = cell
-                .iter()
-                .map(|&c| if c == QUIET { 1.0 } else { m[c as usize] })
-                .sum::<f32>()
-                / (SS * SS) as f32;
-            let r = (value - predicted) / (SS * SS) as f32;
+    let bw = fx1 - fx0;
+    let _ = step;
+    // Least squares by CGLS (conjugate gradients on the normal equations): the blur
+    // attenuates single-module detail several-fold, which plain gradient steps
+    // recover only after hundreds of iterations. Stopping early regularises.
+    let sub = (SS * SS) as f32;
+    let forward = |m: &[f32]| -> Vec<f32> {
+        let mut f: Vec<f32> = rows
+            .iter()
+            .map(|(_, cell)| {
+                cell.iter()
+                    .filter(|&&c| c != QUIET)
+                    .map(|&c| m[c as usize])
+                    .sum::<f32>()
+                    / sub
+            })
+            .collect();
+        box_blur(&mut f, bw, blur);
+        f
+    };
+    let adjoint = |r: &[f32]| -> Vec<f32> {
+        let mut f = r.to_vec();
+        box_blur(&mut f, bw, blur);
+        let mut out = vec![0f32; n * n];
+        for (v, (_, cell)) in f.iter().zip(&rows) {
             for &c in cell {
                 if c != QUIET {
-                    grad[c as usize] += r;
+                    out[c as usize] += v / sub;
                 }
             }
         }
-        for (mv, gv) in m.iter_mut().zip(&grad) {
-            *mv = (*mv + step * gv).clamp(0.0, 1.0);
+        out
+    };
+    // The quiet zone's fixed light contribution, moved to the data side.
+    let mut quiet: Vec<f32> = rows
+        .iter()
+        .map(|(_, cell)| cell.iter().filter(|&&c| c == QUIET).count() as f32 / sub)
+        .collect();
+    box_blur(&mut quiet, bw, blur);
+    let ax = forward(&m);
+    let mut r: Vec<f32> = rows
+        .iter()
+        .zip(&quiet)
+        .zip(&ax)
+        .map(|(((v, _), q), a)| v - q - a)
+        .collect();
+    let mut sv = adjoint(&r);
+    let mut p = sv.clone();
+    let mut gamma: f32 = sv.iter().map(|v| v * v).sum();
+    for _ in 0..iterations {
+        if gamma < 1e-9 {
+            break;
+        }
+        let q = forward(&p);
+        let qq: f32 = q.iter().map(|v| v * v).sum();
+        if qq < 1e-12 {
+            break;
+        }
+        let alpha = gamma / qq;
+        for (mv, pv) in m.iter_mut().zip(&p) {
+            *mv += alpha * pv;
+        }
+        for (rv, qv) in r.iter_mut().zip(&q) {
+            *rv -= alpha * qv;
+        }
+        sv = adjoint(&r);
+        let next: f32 = sv.iter().map(|v| v * v).sum();
+        let beta = next / gamma;
+        gamma = next;
+        for (pv, s) in p.iter_mut().zip(&sv) {
+            *pv = s + beta * *pv;
         }
     }
     m
 }
 
+/// `passes` 3×3 box blurs of a `width`-wide field (edges averaged over what exists).
+fn box_blur(field: &mut [f32], width: usize, passes: usize) {
+    if width == 0 {
+        return;
+    }
+    let height = field.len() / width;
+    let mut tmp = vec![0f32; field.len()];
+    for _ in 0..passes {
+        for y in 0..height {
+            for x in 0..width {
+                let (lo, hi) = (x.saturating_sub(1), (x + 1).min(width - 1));
+                let row = &field[y * width..(y + 1) * width];
+                tmp[y * width + x] = row[lo..=hi].iter().sum::<f32>() / (hi - lo + 1) as f32;
+            }
+        }
+        for y in 0..height {
+            let (lo, hi) = (y.saturating_sub(1), (y + 1).min(height - 1));
+            for x in 0..width {
+                field[y * width + x] =
+                    (lo..=hi).map(|yy| tmp[yy * width + x]).sum::<f32>() / (hi - lo + 1) as f32;
+            }
+        }
+    }
+}
+
+/// The grey level between dark and light: one level for the code, or the mean of
+/// the 5×5 modules around each sample (blurred captures, uneven light).
+enum Mid<'a> {
+    Global(f32),
+    Local(&'a Integral),
+}
+
+impl Mid<'_> {
+    fn at(&self, g: &Grid, x: f32, y: f32) -> f32 {
+        match self {
+            Mid::Global(v) => *v,
+            Mid::Local(ii) => {
+                let r = 2.5 * g.ux.0.hypot(g.ux.1);
+                ii.square(x, y, r) / (4.0 * r * r)
+            }
+        }
+    }
+}
+
 /// Fraction of the timing-pattern modules (row and column 6 between the finders,
 /// alternating and dark at even indices) that `g` reads as expected.
-fn timing(grey: &[u8], w: usize, h: usize, g: &Grid, mid: f32, dark_on_light: bool) -> f32 {
+fn timing(grey: &[u8], w: usize, h: usize, g: &Grid, mid: &Mid, dark_on_light: bool) -> f32 {
     let n = g.n;
     let (mut good, mut all) = (0u32, 0u32);
     for k in 8..n - 8 {
         for (u, v) in [(k, 6), (6, k)] {
             let (x, y) = g.at(u as f32 + 0.5, v as f32 + 0.5);
-            let is_dark = (bilinear(grey, w, h, x, y) < mid) == dark_on_light;
+            let is_dark = (bilinear(grey, w, h, x, y) < mid.at(g, x, y)) == dark_on_light;
             good += u32::from(is_dark == (k % 2 == 0));
             all += 1;
         }
@@ -396,13 +504,22 @@ fn fixed_modules(n: usize) -> Vec<(f32, f32, bool)> {
 
 /// How well `g` reads the fixed modules: mean of ±(grey − mid), positive when dark
 /// modules are dark; in grey levels.
-fn agreement(grey: &[u8], w: usize, h: usize, g: &Grid, fixed: &[(f32, f32, bool)], mid: f32, dark_on_light: bool) -> f32 {
+#[allow(clippy::too_many_arguments)]
+fn agreement(
+    grey: &[u8],
+    w: usize,
+    h: usize,
+    g: &Grid,
+    fixed: &[(f32, f32, bool)],
+    mid: &Mid,
+    dark_on_light: bool,
+) -> f32 {
     let sign = if dark_on_light { 1.0 } else { -1.0 };
     let sum: f32 = fixed
         .iter()
         .map(|&(u, v, dark)| {
             let (x, y) = g.at(u, v);
-            let d = sign * (mid - bilinear(grey, w, h, x, y));
+            let d = sign * (mid.at(g, x, y) - bilinear(grey, w, h, x, y));
             if dark {
                 d
             } else {
@@ -416,7 +533,7 @@ fn agreement(grey: &[u8], w: usize, h: usize, g: &Grid, fixed: &[(f32, f32, bool
 /// Coordinate ascent on the grid's six affine parameters, maximising [`agreement`]:
 /// the finders alone place the grid to a few tenths of a pixel, too little at one
 /// pixel per module across a 50-module code.
-fn fit(grey: &[u8], w: usize, h: usize, mut g: Grid, mid: f32, dark_on_light: bool) -> (Grid, f32) {
+fn fit(grey: &[u8], w: usize, h: usize, mut g: Grid, mid: &Mid, dark_on_light: bool) -> (Grid, f32) {
     let fixed = fixed_modules(g.n);
     let mut best = agreement(grey, w, h, &g, &fixed, mid, dark_on_light);
     let mut step = 0.3f32;
@@ -460,7 +577,7 @@ fn decode(values: &[f32], n: usize, threshold: f32) -> Option<String> {
 }
 
 /// Tries to read a code from three finders, returning its text and grid.
-fn read(grey: &[u8], w: usize, h: usize, tl: &Finder, tr: &Finder, bl: &Finder) -> Option<(String, Grid)> {
+fn read(grey: &[u8], ii: &Integral, w: usize, h: usize, tl: &Finder, tr: &Finder, bl: &Finder) -> Option<(String, Grid)> {
     let s = (tl.s + tr.s + bl.s) / 3.0;
     let d = ((tr.x - tl.x).hypot(tr.y - tl.y) + (bl.x - tl.x).hypot(bl.y - tl.y)) / 2.0;
     let est = d / s + 7.0;
@@ -471,7 +588,7 @@ fn read(grey: &[u8], w: usize, h: usize, tl: &Finder, tr: &Finder, bl: &Finder) 
     // The finders' module size is too rough to tell neighbouring versions apart at
     // 1 pixel per module: every version whose pitch is within ±25 % is scored by its
     // timing patterns (§6.3.5), and the best few are read.
-    let mid = (dark + light) / 2.0;
+    let mid = Mid::Local(ii);
     let contrast = (light - dark).abs().max(1.0);
     let mut versions: Vec<(f32, usize)> = (1..=40usize)
         .filter_map(|version| {
@@ -481,7 +598,7 @@ fn read(grey: &[u8], w: usize, h: usize, tl: &Finder, tr: &Finder, bl: &Finder) 
                 return None;
             }
             let g = Grid::from_finders((tl.x, tl.y), (tr.x, tr.y), (bl.x, bl.y), n);
-            Some((timing(grey, w, h, &g, mid, dark < light), n))
+            Some((timing(grey, w, h, &g, &mid, dark < light), n))
         })
         .collect();
     versions.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -494,10 +611,10 @@ fn read(grey: &[u8], w: usize, h: usize, tl: &Finder, tr: &Finder, bl: &Finder) 
             break;
         }
         let base = Grid::from_finders((tl.x, tl.y), (tr.x, tr.y), (bl.x, bl.y), n);
-        let (base, fitness) = fit(grey, w, h, base, mid, dark < light);
+        let (base, fitness) = fit(grey, w, h, base, &mid, dark < light);
         #[cfg(not(target_arch = "wasm32"))]
         if std::env::var_os("QR_SUBPIXEL_DEBUG").is_some() {
-            eprintln!("  n {n}: fitness {fitness} / contrast {contrast}; {:?}", timing(grey, w, h, &base, mid, dark < light));
+            eprintln!("  n {n}: fitness {fitness} / contrast {contrast}; {:?}", timing(grey, w, h, &base, &mid, dark < light));
         }
         if fitness < 0.15 * contrast {
             continue;
@@ -508,8 +625,8 @@ fn read(grey: &[u8], w: usize, h: usize, tl: &Finder, tr: &Finder, bl: &Finder) 
                 origin: base.at(ox, oy),
                 ..base
             };
-            for iterations in [0usize, 12] {
-                let m = modules(grey, w, h, &g, dark, light, iterations);
+            for (iterations, blur) in [(0usize, 0usize), (8, 0), (12, 1), (15, 2)] {
+                let m = modules(grey, w, h, &g, dark, light, iterations, blur, &mid);
                 for threshold in [0.5f32, 0.4, 0.6] {
                     if let Some(text) = decode(&m, n, threshold) {
                         return Some((text, g));
@@ -573,7 +690,7 @@ pub fn codes(grey: &[u8], w: usize, h: usize) -> Vec<QrCode> {
             if used[c] || used[a] || used[b] {
                 continue;
             }
-            if let Some((text, g)) = read(grey, w, h, &finders[c], &finders[a], &finders[b]) {
+            if let Some((text, g)) = read(grey, &ii, w, h, &finders[c], &finders[a], &finders[b]) {
                 used[c] = true;
                 used[a] = true;
                 used[b] = true;

@@ -58,6 +58,7 @@ impl Pass {
         Pass::Classic,
         Pass::Upscaled,
         Pass::Scaled { percent: 133 },
+        Pass::Subpixel,
     ];
 }
 

@@ -128,6 +128,13 @@ fn find_finders(grey: &[u8], ii: &Integral, w: usize, h: usize, dark_on_light: b
                 {
                     continue;
                 }
+                // The centre against the light ring first (two boxes of three).
+                let (a, b) = (ii.square(cx, cy, 1.5 * s), ii.square(cx, cy, 2.5 * s));
+                let (ma, mb) = (a / (9.0 * s * s), (b - a) / (16.0 * s * s));
+                let inner = if dark_on_light { mb - ma } else { ma - mb };
+                if inner < MIN_CONTRAST {
+                    continue;
+                }
                 let (score, dark, light) = finder_score(ii, cx, cy, s, dark_on_light);
                 let contrast = light - dark;
                 if score >= MIN_CONTRAST
@@ -616,11 +623,11 @@ fn read(grey: &[u8], ii: &Integral, w: usize, h: usize, tl: &Finder, tr: &Finder
         if std::env::var_os("QR_SUBPIXEL_DEBUG").is_some() {
             eprintln!("  n {n}: fitness {fitness} / contrast {contrast}; {:?}", timing(grey, w, h, &base, &mid, dark < light));
         }
-        if fitness < 0.15 * contrast {
+        if fitness < 0.28 * contrast {
             continue;
         }
         // Jitter: the grid as fitted, then shifted by a fifth of a module.
-        for &(ox, oy) in &[(0.0, 0.0), (0.2, 0.0), (-0.2, 0.0), (0.0, 0.2), (0.0, -0.2)] {
+        for &(ox, oy) in &[(0.0f32, 0.0f32), (0.2, 0.2), (-0.2, -0.2)] {
             let g = Grid {
                 origin: base.at(ox, oy),
                 ..base
@@ -629,6 +636,10 @@ fn read(grey: &[u8], ii: &Integral, w: usize, h: usize, tl: &Finder, tr: &Finder
                 let m = modules(grey, w, h, &g, dark, light, iterations, blur, &mid);
                 for threshold in [0.5f32, 0.4, 0.6] {
                     if let Some(text) = decode(&m, n, threshold) {
+                        #[cfg(not(target_arch = "wasm32"))]
+                        if std::env::var_os("QR_SUBPIXEL_DEBUG").is_some() {
+                            eprintln!("DECODED {ox} {oy} {iterations} {blur} {threshold}");
+                        }
                         return Some((text, g));
                     }
                 }
@@ -647,7 +658,13 @@ pub fn codes(grey: &[u8], w: usize, h: usize) -> Vec<QrCode> {
     let ii = Integral::new(grey, w, h);
     let mut out = vec![];
     for dark_on_light in [true, false] {
+        #[cfg(not(target_arch = "wasm32"))]
+        let t0 = std::time::Instant::now();
         let finders = find_finders(grey, &ii, w, h, dark_on_light);
+        #[cfg(not(target_arch = "wasm32"))]
+        if std::env::var_os("QR_SUBPIXEL_TIME").is_some() {
+            eprintln!("finders {dark_on_light}: {:?}", t0.elapsed());
+        }
         #[cfg(not(target_arch = "wasm32"))]
         if std::env::var_os("QR_SUBPIXEL_DEBUG").is_some() {
             eprintln!("{} finders", finders.len());

@@ -88,7 +88,14 @@ pub fn run(
                 }
                 guarded(|| cpp(HybridBinarizer::new(source(&st, w, h)?)))
             }
-            Pass::Subpixel => subpixel::codes(grey, w, h),
+            Pass::Subpixel => {
+                #[cfg(not(target_arch = "wasm32"))]
+                let codes =
+                    std::panic::catch_unwind(|| subpixel::codes(grey, w, h)).unwrap_or_default();
+                #[cfg(target_arch = "wasm32")]
+                let codes = subpixel::codes(grey, w, h);
+                codes
+            }
             Pass::Levels => {
                 let mut found = vec![];
                 for t in luma::level_thresholds(grey, 3) {

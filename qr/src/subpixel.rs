@@ -103,12 +103,19 @@ fn finder_score(ii: &Integral, x: f32, y: f32, s: f32, dark_on_light: bool) -> (
     ((b - a).min(b - c), (a + c) / 2.0, b)
 }
 
-fn find_finders(grey: &[u8], ii: &Integral, w: usize, h: usize, dark_on_light: bool) -> Vec<Finder> {
+fn find_finders(
+    grey: &[u8],
+    ii: &Integral,
+    w: usize,
+    h: usize,
+    dark_on_light: bool,
+) -> Vec<Finder> {
     let mut found: Vec<Finder> = vec![];
     // A centre pixel is a candidate when it is darker (in the pass's polarity) than
     // the mean of its 9×9 neighbourhood: most of a page is background and drops out.
     let stride = w + 1;
     let margin = 4usize;
+    let mut mask = vec![false; w * h];
     for y in margin..h.saturating_sub(margin) {
         for x in margin..w.saturating_sub(margin) {
             let (x0, y0, x1, y1) = (x - 4, y - 4, x + 5, y + 5);
@@ -118,13 +125,60 @@ fn find_finders(grey: &[u8], ii: &Integral, w: usize, h: usize, dark_on_light: b
             let mean = sum as f32 / 81.0;
             let v = f32::from(grey[y * w + x]);
             let darker = if dark_on_light { mean - v } else { v - mean };
-            if darker < MIN_CONTRAST * 0.5 {
+            mask[y * w + x] = darker >= MIN_CONTRAST * 0.5;
+        }
+    }
+    // A finder's centre is a short dark run both ways (3·s ≤ 7.5 pixels, more when the
+    // rings blur into it); text, bars and borders are long runs and drop out.
+    const MAX_RUN: usize = 18;
+    let mut short = vec![false; w * h];
+    for y in 0..h {
+        let row = &mask[y * w..(y + 1) * w];
+        let mut x = 0;
+        while x < w {
+            if !row[x] {
+                x += 1;
+                continue;
+            }
+            let start = x;
+            while x < w && row[x] {
+                x += 1;
+            }
+            if x - start <= MAX_RUN {
+                short[y * w + start..y * w + x]
+                    .iter_mut()
+                    .for_each(|v| *v = true);
+            }
+        }
+    }
+    for x in 0..w {
+        let mut y = 0;
+        while y < h {
+            if !mask[y * w + x] {
+                y += 1;
+                continue;
+            }
+            let start = y;
+            while y < h && mask[y * w + x] {
+                y += 1;
+            }
+            if y - start > MAX_RUN {
+                (start..y).for_each(|yy| short[yy * w + x] = false);
+            }
+        }
+    }
+    for y in margin..h.saturating_sub(margin) {
+        for x in margin..w.saturating_sub(margin) {
+            if !short[y * w + x] {
                 continue;
             }
             let (cx, cy) = (x as f32 + 0.5, y as f32 + 0.5);
             let mut best: Option<Finder> = None;
             for &s in SIZES {
-                if cx < 3.5 * s || cy < 3.5 * s || cx + 3.5 * s > w as f32 || cy + 3.5 * s > h as f32
+                if cx < 3.5 * s
+                    || cy < 3.5 * s
+                    || cx + 3.5 * s > w as f32
+                    || cy + 3.5 * s > h as f32
                 {
                     continue;
                 }
@@ -287,13 +341,16 @@ fn modules(
     mid: &Mid,
 ) -> Vec<f32> {
     let n = g.n;
-    let range = (light - dark).abs().max(1.0);
-    let norm = |v: f32| ((v - dark) / (light - dark)).clamp(-0.5, 1.5);
-    let _ = range;
+    let span = if (light - dark).abs() < 1.0 {
+        1.0
+    } else {
+        light - dark
+    };
+    let norm = |v: f32| ((v - dark) / span).clamp(-0.5, 1.5);
     let mut m: Vec<f32> = (0..n * n)
         .map(|k| {
             let (x, y) = g.at((k % n) as f32 + 0.5, (k / n) as f32 + 0.5);
-            (0.5 + (bilinear(grey, w, h, x, y) - mid.at(g, x, y)) / (light - dark)).clamp(0.0, 1.0)
+            (0.5 + (bilinear(grey, w, h, x, y) - mid.at(g, x, y)) / span).clamp(0.0, 1.0)
         })
         .collect();
     if iterations == 0 {
@@ -306,8 +363,18 @@ fn modules(
         g.at(-1.0, n as f32 + 1.0),
         g.at(n as f32 + 1.0, n as f32 + 1.0),
     ];
-    let fx0 = corners.iter().map(|c| c.0).fold(f32::MAX, f32::min).floor().max(0.0) as usize;
-    let fy0 = corners.iter().map(|c| c.1).fold(f32::MAX, f32::min).floor().max(0.0) as usize;
+    let fx0 = corners
+        .iter()
+        .map(|c| c.0)
+        .fold(f32::MAX, f32::min)
+        .floor()
+        .max(0.0) as usize;
+    let fy0 = corners
+        .iter()
+        .map(|c| c.1)
+        .fold(f32::MAX, f32::min)
+        .floor()
+        .max(0.0) as usize;
     let fx1 = (corners.iter().map(|c| c.0).fold(f32::MIN, f32::max).ceil() as usize).min(w);
     let fy1 = (corners.iter().map(|c| c.1).fold(f32::MIN, f32::max).ceil() as usize).min(h);
     if fx1 <= fx0 || fy1 <= fy0 || (fx1 - fx0) * (fy1 - fy0) > 400 * 400 {
@@ -338,20 +405,7 @@ fn modules(
             rows.push((norm(f32::from(grey[y * w + x])), cell));
         }
     }
-    // Step size from the largest column sum of the model (pixels per module).
-    let step = {
-        let mut col = vec![0f32; n * n];
-        for (_, cell) in &rows {
-            for &c in cell {
-                if c != QUIET {
-                    col[c as usize] += 1.0 / (SS * SS) as f32;
-                }
-            }
-        }
-        1.0 / col.iter().copied().fold(1.0, f32::max)
-    };
     let bw = fx1 - fx0;
-    let _ = step;
     // Least squares by CGLS (conjugate gradients on the normal equations): the blur
     // attenuates single-module detail several-fold, which plain gradient steps
     // recover only after hundreds of iterations. Stopping early regularises.
@@ -451,22 +505,14 @@ fn box_blur(field: &mut [f32], width: usize, passes: usize) {
     }
 }
 
-/// The grey level between dark and light: one level for the code, or the mean of
-/// the 5×5 modules around each sample (blurred captures, uneven light).
-enum Mid<'a> {
-    Global(f32),
-    Local(&'a Integral),
-}
+/// The grey level between dark and light at a sample: the mean of the 5×5 modules
+/// around it (a local threshold survives blur and uneven light).
+struct Mid<'a>(&'a Integral);
 
 impl Mid<'_> {
     fn at(&self, g: &Grid, x: f32, y: f32) -> f32 {
-        match self {
-            Mid::Global(v) => *v,
-            Mid::Local(ii) => {
-                let r = 2.5 * g.ux.0.hypot(g.ux.1);
-                ii.square(x, y, r) / (4.0 * r * r)
-            }
-        }
+        let r = 2.5 * g.ux.0.hypot(g.ux.1);
+        self.0.square(x, y, r) / (4.0 * r * r)
     }
 }
 
@@ -540,7 +586,14 @@ fn agreement(
 /// Coordinate ascent on the grid's six affine parameters, maximising [`agreement`]:
 /// the finders alone place the grid to a few tenths of a pixel, too little at one
 /// pixel per module across a 50-module code.
-fn fit(grey: &[u8], w: usize, h: usize, mut g: Grid, mid: &Mid, dark_on_light: bool) -> (Grid, f32) {
+fn fit(
+    grey: &[u8],
+    w: usize,
+    h: usize,
+    mut g: Grid,
+    mid: &Mid,
+    dark_on_light: bool,
+) -> (Grid, f32) {
     let fixed = fixed_modules(g.n);
     let mut best = agreement(grey, w, h, &g, &fixed, mid, dark_on_light);
     let mut step = 0.3f32;
@@ -580,22 +633,29 @@ fn decode(values: &[f32], n: usize, threshold: f32) -> Option<String> {
     let bits: Vec<Vec<bool>> = (0..n)
         .map(|y| (0..n).map(|x| values[y * n + x] < threshold).collect())
         .collect();
-    decode_bool_array(&bits).ok().map(|r| r.getText().to_owned())
+    decode_bool_array(&bits)
+        .ok()
+        .map(|r| r.getText().to_owned())
 }
 
 /// Tries to read a code from three finders, returning its text and grid.
-fn read(grey: &[u8], ii: &Integral, w: usize, h: usize, tl: &Finder, tr: &Finder, bl: &Finder) -> Option<(String, Grid)> {
+fn read(
+    grey: &[u8],
+    ii: &Integral,
+    w: usize,
+    h: usize,
+    tl: &Finder,
+    tr: &Finder,
+    bl: &Finder,
+) -> Option<(String, Grid)> {
     let s = (tl.s + tr.s + bl.s) / 3.0;
     let d = ((tr.x - tl.x).hypot(tr.y - tl.y) + (bl.x - tl.x).hypot(bl.y - tl.y)) / 2.0;
-    let est = d / s + 7.0;
-    let v = ((est - 17.0) / 4.0).round() as i32;
     let dark = (tl.dark + tr.dark + bl.dark) / 3.0;
     let light = (tl.light + tr.light + bl.light) / 3.0;
-    let _ = v;
     // The finders' module size is too rough to tell neighbouring versions apart at
     // 1 pixel per module: every version whose pitch is within ±25 % is scored by its
     // timing patterns (§6.3.5), and the best few are read.
-    let mid = Mid::Local(ii);
+    let mid = Mid(ii);
     let contrast = (light - dark).abs().max(1.0);
     let mut versions: Vec<(f32, usize)> = (1..=40usize)
         .filter_map(|version| {
@@ -609,20 +669,12 @@ fn read(grey: &[u8], ii: &Integral, w: usize, h: usize, tl: &Finder, tr: &Finder
         })
         .collect();
     versions.sort_by(|a, b| b.0.total_cmp(&a.0));
-    #[cfg(not(target_arch = "wasm32"))]
-    if std::env::var_os("QR_SUBPIXEL_DEBUG").is_some() {
-        eprintln!("triple {tl:?} {tr:?} {bl:?}: {:?}", &versions[..versions.len().min(4)]);
-    }
     for &(agree, n) in versions.iter().take(3) {
         if agree < 0.6 {
             break;
         }
         let base = Grid::from_finders((tl.x, tl.y), (tr.x, tr.y), (bl.x, bl.y), n);
         let (base, fitness) = fit(grey, w, h, base, &mid, dark < light);
-        #[cfg(not(target_arch = "wasm32"))]
-        if std::env::var_os("QR_SUBPIXEL_DEBUG").is_some() {
-            eprintln!("  n {n}: fitness {fitness} / contrast {contrast}; {:?}", timing(grey, w, h, &base, &mid, dark < light));
-        }
         if fitness < 0.28 * contrast {
             continue;
         }
@@ -632,14 +684,18 @@ fn read(grey: &[u8], ii: &Integral, w: usize, h: usize, tl: &Finder, tr: &Finder
                 origin: base.at(ox, oy),
                 ..base
             };
-            for (iterations, blur) in [(0usize, 0usize), (8, 0), (12, 1), (15, 2)] {
+            // Deblurring models only where a blur can leave modules readable (≥ 1.6
+            // pixels), and only on the fitted grid.
+            let pitch = base.ux.0.hypot(base.ux.1);
+            let variants: &[(usize, usize)] = if ox != 0.0 || pitch < 1.6 {
+                &[(0, 0), (8, 0)]
+            } else {
+                &[(0, 0), (8, 0), (12, 1), (15, 2)]
+            };
+            for &(iterations, blur) in variants {
                 let m = modules(grey, w, h, &g, dark, light, iterations, blur, &mid);
                 for threshold in [0.5f32, 0.4, 0.6] {
                     if let Some(text) = decode(&m, n, threshold) {
-                        #[cfg(not(target_arch = "wasm32"))]
-                        if std::env::var_os("QR_SUBPIXEL_DEBUG").is_some() {
-                            eprintln!("DECODED {ox} {oy} {iterations} {blur} {threshold}");
-                        }
                         return Some((text, g));
                     }
                 }
@@ -657,18 +713,11 @@ pub fn codes(grey: &[u8], w: usize, h: usize) -> Vec<QrCode> {
     }
     let ii = Integral::new(grey, w, h);
     let mut out = vec![];
-    for dark_on_light in [true, false] {
-        #[cfg(not(target_arch = "wasm32"))]
-        let t0 = std::time::Instant::now();
+    // Light modules on dark are looked for on dark captures only (dark mode).
+    let mean = grey.iter().map(|&v| u64::from(v)).sum::<u64>() / grey.len() as u64;
+    let polarities: &[bool] = if mean < 128 { &[false, true] } else { &[true] };
+    for &dark_on_light in polarities {
         let finders = find_finders(grey, &ii, w, h, dark_on_light);
-        #[cfg(not(target_arch = "wasm32"))]
-        if std::env::var_os("QR_SUBPIXEL_TIME").is_some() {
-            eprintln!("finders {dark_on_light}: {:?}", t0.elapsed());
-        }
-        #[cfg(not(target_arch = "wasm32"))]
-        if std::env::var_os("QR_SUBPIXEL_DEBUG").is_some() {
-            eprintln!("{} finders", finders.len());
-        }
         let mut used = vec![false; finders.len()];
         let mut triples: Vec<(f32, usize, usize, usize)> = vec![];
         for c in 0..finders.len() {
@@ -678,10 +727,7 @@ pub fn codes(grey: &[u8], w: usize, h: usize) -> Vec<QrCode> {
                         continue;
                     }
                     let (fc, fa, fb) = (&finders[c], &finders[a], &finders[b]);
-                    let (smin, smax) = (
-                        fc.s.min(fa.s).min(fb.s),
-                        fc.s.max(fa.s).max(fb.s),
-                    );
+                    let (smin, smax) = (fc.s.min(fa.s).min(fb.s), fc.s.max(fa.s).max(fb.s));
                     if smax > smin * 1.35 {
                         continue;
                     }

@@ -56,9 +56,9 @@ impl Pass {
         Pass::Levels,
         Pass::Downscaled,
         Pass::Classic,
+        Pass::Subpixel,
         Pass::Upscaled,
         Pass::Scaled { percent: 133 },
-        Pass::Subpixel,
     ];
 }
 

@@ -69,7 +69,8 @@ fn zoomed_out_page_720p() {
 fn the_finder_corners_frame_the_code() {
     let (w, h) = (1280, 720);
     let cap = corpus::generate("small-modules", w, h, seed("small-modules", w, 0));
-    let codes = decode_luma_with(&rgba_to_luma(&cap.rgba), w, h, &[Pass::Subpixel]).unwrap();
+    let codes =
+        decode_luma_with(&rgba_to_luma(&cap.rgba), w, h, &[Pass::Subpixel]).expect("decodes");
     // bottom-left, top-left, top-right finder centres and the far corner: a square.
     let p = &codes[0].points;
     let side = |a: usize, b: usize| (p[a].x - p[b].x).hypot(p[a].y - p[b].y);

@@ -89,10 +89,10 @@ pub fn run(
                 guarded(|| cpp(HybridBinarizer::new(source(&st, w, h)?)))
             }
             Pass::Subpixel => {
-                #[cfg(not(target_arch = "wasm32"))]
+                #[cfg(not(any(target_arch = "wasm32", feature = "unguarded")))]
                 let codes =
                     std::panic::catch_unwind(|| subpixel::codes(grey, w, h)).unwrap_or_default();
-                #[cfg(target_arch = "wasm32")]
+                #[cfg(any(target_arch = "wasm32", feature = "unguarded"))]
                 let codes = subpixel::codes(grey, w, h);
                 codes
             }
@@ -197,11 +197,11 @@ fn classic<B: Binarizer>(binarizer: B) -> Option<Vec<RXingResult>> {
 /// Runs one reader, turning "nothing found", errors and (natively) panics into an
 /// empty list: a failing pass must never stop the cascade.
 fn guarded(f: impl FnOnce() -> Option<Vec<RXingResult>>) -> Vec<QrCode> {
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(not(any(target_arch = "wasm32", feature = "unguarded")))]
     let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
         .ok()
         .flatten();
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(any(target_arch = "wasm32", feature = "unguarded"))]
     let results = f();
     results
         .unwrap_or_default()

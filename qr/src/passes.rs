@@ -40,8 +40,9 @@ pub enum Pass {
     /// [`Pass::Hybrid`] on the image turned 90°: the row scan meets the finder
     /// patterns from the other side (curved or skewed photos).
     Rotated,
-    /// Global thresholds between the histogram's peaks (up to 3): faint flat-colour
+    /// Global thresholds between the histogram's peaks (up to 6): faint flat-colour
     /// codes next to stronger contrast (a grey code on a white card), either polarity.
+    /// The code's own two peaks can be the page's 4th–6th most populated pair.
     Levels,
     /// Finder patterns found on the grey levels and modules read on a sub-pixel grid
     /// (see `subpixel`): modules of 1–2.5 pixels, blurred or zoomed-out codes.
@@ -98,7 +99,7 @@ pub fn run(
             }
             Pass::Levels => {
                 let mut found = vec![];
-                for t in luma::level_thresholds(grey, 3) {
+                for t in luma::level_thresholds(grey, 6) {
                     let bin = luma::thresholded(grey, t);
                     found = guarded(|| cpp(HybridBinarizer::new(source(&bin, w, h)?)));
                     if found.is_empty() {

@@ -7,13 +7,15 @@
 //!    ring, a dark ring) are found as box-sum contrasts over an integral image, which
 //!    are exact at fractional positions and sizes (the integral of a pixel image is
 //!    bilinear inside each pixel), then refined to a fraction of a pixel;
-//! 2. three finders forming a right isosceles corner give the version (§6.3.1:
-//!    17 + 4·V modules) and an affine module grid;
-//! 3. module values are read from that grid and sharpened by a few Landweber
-//!    iterations of the pixel-area model (each pixel is the mean of the modules
-//!    under it), so modules straddling pixels separate again;
+//! 2. three finders forming a right isosceles corner give an affine module grid; the
+//!    version (§6.3.1: 17 + 4·V modules) is chosen by the timing patterns (§6.3.5)
+//!    and the grid is fitted to the fixed modules (finders, separators, timing);
+//! 3. module values are read at the module centres against a local mean, or solved
+//!    by a few CGLS iterations of the pixel-area model (each pixel is the mean of the
+//!    modules under it, optionally box-blurred), so modules straddling pixels
+//!    separate again;
 //! 4. rxing's QR decoder (§7.5 Reed–Solomon, §7.9 format, §7.10 version) decodes the
-//!    module matrix, with small grid jitter when the first read fails.
+//!    module matrix, with small grid shifts when the first read fails.
 
 use rxing::qrcode::decoder::qrcode_decoder::decode_bool_array;
 
@@ -325,9 +327,10 @@ fn bilinear(grey: &[u8], w: usize, h: usize, x: f32, y: f32) -> f32 {
     top * (1.0 - fy) + bottom * fy
 }
 
-/// Module lightness (0 dark … 1 light) sampled at module centres, then sharpened by
-/// Landweber iterations of the pixel-area model over the code's pixels (the quiet
-/// zone, §6.3.8, fixed light).
+/// Module lightness (0 dark … 1 light) sampled at module centres against the local
+/// mean; with `iterations` > 0, refined by that many CGLS steps of the pixel-area
+/// model over the code's pixels (quiet zone, §6.3.8, fixed light), the model followed
+/// by `blur` 3×3 box blurs.
 #[allow(clippy::too_many_arguments)]
 fn modules(
     grey: &[u8],

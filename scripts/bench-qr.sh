@@ -5,6 +5,7 @@
 # same pixels in node and prints the table (docs/QR_BENCHMARK.md).
 #   PER_CELL=8 scripts/bench-qr.sh          # images per category × resolution
 #   QR_NATIVE=1 scripts/bench-qr.sh         # also the native cascade table (qr_eval)
+#   QR_BENCH_REPEAT=3 scripts/bench-qr.sh   # each warm decode 3×, median kept (shared CPUs)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh

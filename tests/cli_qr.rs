@@ -95,3 +95,36 @@ fn not_an_image_or_no_code_fails() {
         .contains("cannot read image"));
     assert_eq!(lines[1]["error"], "no QR code found");
 }
+
+/// Writes `text` as a QR code of `module` pixels a module (fractional: each pixel is
+/// the dark coverage of a 4×4 sub-sample grid, as a browser's scaling draws it).
+fn write_small_qr(path: &Path, text: &str, module: f32) {
+    let code = qrcode::QrCode::new(text.as_bytes()).expect("encodes");
+    let n = code.width();
+    let colors = code.to_colors();
+    let side = 200u32;
+    let origin = 40.0f32;
+    let img = image::GrayImage::from_fn(side, side, |x, y| {
+        let mut dark = 0u32;
+        for k in 0..16u32 {
+            let fx = x as f32 + ((k % 4) as f32 + 0.5) / 4.0;
+            let fy = y as f32 + ((k / 4) as f32 + 0.5) / 4.0;
+            let (u, v) = ((fx - origin) / module, (fy - origin) / module);
+            if u >= 0.0 && v >= 0.0 && (u as usize) < n && (v as usize) < n {
+                dark += u32::from(colors[v as usize * n + u as usize] == qrcode::Color::Dark);
+            }
+        }
+        image::Luma([(255 - dark * 255 / 16) as u8])
+    });
+    img.save(path).expect("saves");
+}
+
+#[test]
+fn decodes_modules_of_one_and_a_quarter_pixels() {
+    let dir = TempDir::new().expect("tempdir");
+    let png = dir.path().join("small.png");
+    write_small_qr(&png, TEXT, 1.25);
+    let (code, stdout, stderr) = tessera(&["qr", "decode", png.to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, format!("{}: {TEXT}\n", png.display()));
+}

@@ -16,6 +16,8 @@ fn decode(c: &mut Criterion) {
         ("multi-code", 1920, 1080),
         ("migration", 1920, 1080),
         ("low-contrast", 1280, 720),
+        ("small-modules", 1920, 1080),
+        ("blur", 1280, 720),
     ] {
         let cap = corpus::generate(category, w, h, 7);
         group.bench_function(format!("{category}-{w}x{h}"), |b| {

@@ -29,6 +29,7 @@ fn parse(s: &str) -> Result<Vec<Pass>, String> {
             "stretched-inverted" => Ok(Pass::StretchedInverted),
             "upscaled" => Ok(Pass::Upscaled),
             "levels" => Ok(Pass::Levels),
+            "subpixel" => Ok(Pass::Subpixel),
             "rotated" => Ok(Pass::Rotated),
             s if s.starts_with("scaled") => s[6..]
                 .parse()

@@ -17,6 +17,7 @@ mod bindings;
 mod json;
 mod luma;
 mod passes;
+mod subpixel;
 
 pub use json::to_json;
 pub use passes::Pass;

@@ -6,7 +6,7 @@ use rxing::multi::MultipleBarcodeReader;
 use rxing::qrcode::cpp_port::QrReader;
 use rxing::{Binarizer, BinaryBitmap, DecodeHints, Luma8Source, RXingResult};
 
-use crate::{luma, DecodeError, Point, QrCode};
+use crate::{luma, subpixel, DecodeError, Point, QrCode};
 
 /// One way of looking at the image. A cascade runs passes in order and stops at the
 /// first that finds at least one code (all the codes that pass sees).
@@ -40,9 +40,13 @@ pub enum Pass {
     /// [`Pass::Hybrid`] on the image turned 90°: the row scan meets the finder
     /// patterns from the other side (curved or skewed photos).
     Rotated,
-    /// Global thresholds between the histogram's peaks (up to 3): faint flat-colour
+    /// Global thresholds between the histogram's peaks (up to 6): faint flat-colour
     /// codes next to stronger contrast (a grey code on a white card), either polarity.
+    /// The code's own two peaks can be the page's 4th–6th most populated pair.
     Levels,
+    /// Finder patterns found on the grey levels and modules read on a sub-pixel grid
+    /// (see `subpixel`): modules of 1–2.5 pixels, blurred or zoomed-out codes.
+    Subpixel,
 }
 
 impl Pass {
@@ -53,6 +57,7 @@ impl Pass {
         Pass::Levels,
         Pass::Downscaled,
         Pass::Classic,
+        Pass::Subpixel,
         Pass::Upscaled,
         Pass::Scaled { percent: 133 },
     ];
@@ -84,9 +89,17 @@ pub fn run(
                 }
                 guarded(|| cpp(HybridBinarizer::new(source(&st, w, h)?)))
             }
+            Pass::Subpixel => {
+                #[cfg(not(any(target_arch = "wasm32", feature = "unguarded")))]
+                let codes =
+                    std::panic::catch_unwind(|| subpixel::codes(grey, w, h)).unwrap_or_default();
+                #[cfg(any(target_arch = "wasm32", feature = "unguarded"))]
+                let codes = subpixel::codes(grey, w, h);
+                codes
+            }
             Pass::Levels => {
                 let mut found = vec![];
-                for t in luma::level_thresholds(grey, 3) {
+                for t in luma::level_thresholds(grey, 6) {
                     let bin = luma::thresholded(grey, t);
                     found = guarded(|| cpp(HybridBinarizer::new(source(&bin, w, h)?)));
                     if found.is_empty() {
@@ -185,11 +198,11 @@ fn classic<B: Binarizer>(binarizer: B) -> Option<Vec<RXingResult>> {
 /// Runs one reader, turning "nothing found", errors and (natively) panics into an
 /// empty list: a failing pass must never stop the cascade.
 fn guarded(f: impl FnOnce() -> Option<Vec<RXingResult>>) -> Vec<QrCode> {
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(not(any(target_arch = "wasm32", feature = "unguarded")))]
     let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
         .ok()
         .flatten();
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(any(target_arch = "wasm32", feature = "unguarded"))]
     let results = f();
     results
         .unwrap_or_default()

@@ -74,3 +74,15 @@ fn rgba_and_luma_agree_and_are_deterministic() {
         assert!(p.y.round() < q.y.round() || (p.y.round() == q.y.round() && p.x <= q.x));
     }
 }
+
+#[test]
+fn faint_code_whose_levels_are_minor_histogram_peaks() {
+    // The corpus' low-contrast-1920x1080-4 and -2560x1440-1: a grey-on-grey code on a
+    // card beside black text; its two grey levels are not among the 3 most populated
+    // histogram peak pairs.
+    for (w, h, i) in [(1920u32, 1080u32, 4u64), (2560, 1440, 1)] {
+        let seed = 4u64 << 32 | u64::from(w) << 16 | i;
+        let (got, want) = texts_of("low-contrast", w, h, seed);
+        assert_eq!(got, want, "low-contrast-{w}x{h}-{i}");
+    }
+}

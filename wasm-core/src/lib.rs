@@ -7,6 +7,7 @@
 //! The [`bindings`] module, present only on wasm32, is glue and nothing else.
 
 pub mod browser;
+pub mod capture;
 pub mod fill;
 pub mod identity;
 pub mod keyboard;

@@ -2,6 +2,7 @@
 // Plumbing only: connect, hello, correlate ids, reconnect, fan out to popups.
 // Decisions (what a disconnect means, what to show) live in tessera-core.
 import init, { protocolVersion } from './wasm/tessera_core.js';
+import './bg-capture.js';
 
 const HOST_NAME = 'com.tessera.host';
 const HELLO_TIMEOUT_MS = 5000;

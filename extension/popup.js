@@ -3,6 +3,7 @@
 // popup.rs (tiles, menus) and popup/dialogs (dialogs).
 import init, { PopupCore } from './wasm/tessera_core.js';
 import { dialogRenderer } from './popup-dialogs.js';
+import { listenForCaptures, runCapture } from './popup-capture.js';
 
 const $ = (id) => document.getElementById(id);
 const t = (text) => (text ? chrome.i18n.getMessage(text.key, text.args) || text.key : '');
@@ -331,6 +332,8 @@ function step(input) {
         .catch(() => announce(chrome.i18n.getMessage('copy_failed')));
     } else if (effect.kind === 'store_accounts') {
       chrome.storage.local.set({ accounts: effect.accounts });
+    } else if (effect.kind === 'capture') {
+      runCapture(effect.source, step);
     }
   }
 }
@@ -340,3 +343,5 @@ step({ kind: 'accounts', accounts: (await chrome.storage.local.get('accounts')).
 port.onMessage.removeListener(buffer);
 early.splice(0).forEach(step);
 port.onMessage.addListener(step);
+// A region or context-menu image the background holds for this popup (QR capture).
+listenForCaptures(step);

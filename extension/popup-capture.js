@@ -254,8 +254,8 @@ export function buildCaptureBlock(b, { t, send, el }) {
   const row = el('div', { class: 'capture-buttons' });
   for (const item of b.items) {
     const button = el('button', {
-      type: 'button', class: 'btn capture-btn', 'data-id': item.id, 'aria-label': t(item.aria), title: t(item.aria),
-      text: t(item.label),
+      // Name = the visible label (WCAG 2.5.3); the longer help is the description.
+      type: 'button', class: 'btn capture-btn', 'data-id': item.id, title: t(item.aria), text: t(item.label),
     });
     button.addEventListener('click', () => send({ kind: 'press', id: item.id }));
     row.append(button);

@@ -1,0 +1,323 @@
+// E2E: QR capture into Add account (issue 6), in real Chromium against the
+// virtual Crescendo Key behind real pcscd + vpcd. The demo site's sign-up page
+// shows an enrollment QR; each test reads it one way (visible tab, dragged
+// region, page images, clipboard), enrolls it, clicks the new tile and has the
+// demo site's own RFC 6238 verifier (independent of Tessera) accept the code.
+// A Google Authenticator export with 3 accounts (protobuf encoded here by hand)
+// is read from page images below the fold and all 3 are enrolled.
+//
+// activeTab: a test cannot click the toolbar, so it asks Chromium through CDP
+// (Extensions.triggerAction on the page's tab target, what a click on the
+// action does: it opens the real popup and grants activeTab for that tab).
+// The test then drives the popup page in a popup window the service worker
+// opens on `popup.html?tab=ID` (the same window the background opens when it
+// cannot open the action popup), since the action popup itself is not a page
+// playwright can drive. The real popup is closed again.
+// Not exercised: the context-menu item (headless Chromium shows no context
+// menu), chrome.action.openPopup after a region (the requesting popup is open).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import QRCode from 'qrcode';
+import {
+  EXTENSION_ID, freshInstall, launchChromium, screenshot, startPcscd, startVirtualCard,
+  waitFor, withFailureShots,
+} from './harness.mjs';
+import { PINS, rememberSecret } from './secrets.mjs';
+import { base32, hotp, startDemoSite, totp } from '../demo-site/server.mjs';
+
+const GROUP = 'capture';
+
+// ---- a hand-written protobuf encoder for the export (no Tessera code) ----
+function varint(n) {
+  const out = [];
+  let v = BigInt(n);
+  do {
+    let b = Number(v & 0x7fn);
+    v >>= 7n;
+    if (v) b |= 0x80;
+    out.push(b);
+  } while (v);
+  return Buffer.from(out);
+}
+const field = (tag, wire) => varint((tag << 3) | wire);
+const bytesField = (tag, buf) => Buffer.concat([field(tag, 2), varint(buf.length), buf]);
+const intField = (tag, n) => Buffer.concat([field(tag, 0), varint(n)]);
+/** Google Authenticator's MigrationPayload: type 1 HOTP, 2 TOTP; algorithm 1 SHA1; digits 1 six. */
+function migrationUri(accounts) {
+  const params = accounts.map((a) => bytesField(1, Buffer.concat([
+    bytesField(1, a.key), bytesField(2, Buffer.from(a.name)), bytesField(3, Buffer.from(a.issuer)),
+    intField(4, 1), intField(5, 1), intField(6, a.kind === 'hotp' ? 1 : 2), intField(7, a.counter ?? 0),
+  ])));
+  const payload = Buffer.concat([...params, intField(2, 1), intField(3, 1), intField(4, 0), intField(5, 4242)]);
+  return `otpauth-migration://offline?data=${encodeURIComponent(payload.toString('base64'))}`;
+}
+
+describe('QR capture in Add account', () => {
+  let pcscd; let install; let browser; let demo; let exportServer; let cdp;
+  const exportAccounts = [
+    { issuer: 'Export', name: 'first', kind: 'totp', key: randomBytes(20) },
+    { issuer: 'Export', name: 'second', kind: 'totp', key: randomBytes(20) },
+    { issuer: 'Export', name: 'third', kind: 'hotp', key: randomBytes(20) },
+  ];
+  let exportUrl;
+
+  before(async () => {
+    for (const a of exportAccounts) { rememberSecret(a.key.toString('hex')); rememberSecret(base32(a.key)); }
+    pcscd = await startPcscd();
+    install = freshInstall();
+    browser = await launchChromium({ ...install, env: { HOME: install.home, XDG_DATA_HOME: '' } });
+    demo = await startDemoSite();
+    cdp = await browser.context.browser().newBrowserCDPSession();
+    // A page with the export's QR below the fold (and an unrelated link QR above it).
+    const exportPng = await QRCode.toDataURL(migrationUri(exportAccounts), { margin: 4, scale: 4 });
+    const linkPng = await QRCode.toDataURL('https://example.com/app', { margin: 4, scale: 4 });
+    exportServer = createServer((_, res) => res.end(`<!doctype html><title>Export</title>
+<img alt="app link" src="${linkPng}"><div style="height:2400px"></div>
+<img id="export" alt="Export" src="${exportPng}">`));
+    await new Promise((ok) => exportServer.listen(0, '127.0.0.1', ok));
+    exportUrl = `http://127.0.0.1:${exportServer.address().port}/`;
+  });
+  after(async () => {
+    exportServer?.close();
+    demo?.server.close();
+    await browser?.close();
+    await pcscd?.stop();
+    install?.cleanup();
+  });
+  const ctx = () => browser?.context;
+
+  /** Clicks the toolbar action on `page`'s tab (CDP), closes the real popup; the tab id. */
+  async function grantActiveTab(page) {
+    const { targetInfos } = await cdp.send('Target.getTargets', { filter: [{}] });
+    const url = page.url();
+    const tabTarget = targetInfos.find((t) => t.type === 'tab' && t.url === url);
+    assert.ok(tabTarget, `a tab target for ${url}`);
+    await cdp.send('Extensions.triggerAction', { id: EXTENSION_ID, targetId: tabTarget.targetId });
+    const popupTarget = await waitFor(async () => (await cdp.send('Target.getTargets', { filter: [{}] }))
+      .targetInfos.find((t) => t.type === 'page' && t.url.endsWith('/popup.html')), { what: 'the action popup' });
+    await cdp.send('Target.closeTarget', { targetId: popupTarget.targetId }).catch(() => {});
+    // activeTab reveals the tab's URL to the extension: that is how we find its id.
+    return waitFor(() => browser.worker.evaluate(async (u) =>
+      (await chrome.tabs.query({})).find((t) => t.url === u)?.id, url), { what: 'the granted tab' });
+  }
+
+  /** The popup in a popup window acting on `tabId`. */
+  async function openPopupFor(tabId) {
+    const opened = browser.context.waitForEvent('page', { predicate: (p) => p.url().includes('popup.html?tab=') });
+    await browser.worker.evaluate((id) => chrome.windows.create({
+      url: chrome.runtime.getURL(`popup.html?tab=${id}`), type: 'popup', width: 400, height: 700,
+    }), tabId);
+    const popup = await opened;
+    await popup.setViewportSize({ width: 380, height: 700 });
+    await popup.waitForSelector('body[data-conn="connected"][data-tokens="ready"]', { timeout: 15000 });
+    return popup;
+  }
+
+  const dialog = (p) => p.locator('dialog#dialog');
+  const press = (p, name) => dialog(p).getByRole('button', { name, exact: true }).click();
+  const step = (p, s, ms = 15000) => p.waitForSelector(`dialog#dialog[open][data-step="${s}"]`, { timeout: ms });
+  async function shot(p, name) {
+    await screenshot(p, GROUP, `${name}-light`);
+    await p.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(p, GROUP, `${name}-dark`);
+    await p.emulateMedia({ colorScheme: 'light' });
+  }
+
+  /** Submits the form; PIN when asked; the auto button confirms HOTP; waits for done. */
+  async function addAccount(popup) {
+    await press(popup, 'Add account');
+    const seen = await waitFor(() => popup.evaluate(() => document.querySelector('dialog#dialog[open]')?.dataset.step)
+      .then((s) => (s === 'pin' || s === 'done' ? s : null)), { ms: 40000, what: 'pin or done' });
+    if (seen === 'pin') {
+      await dialog(popup).getByLabel('PIN', { exact: true }).fill(PINS.factory);
+      await popup.keyboard.press('Enter');
+    }
+    await step(popup, 'done', 40000);
+    await dialog(popup).getByText(/^Verified on the key/).waitFor();
+  }
+
+  /** Clicks the tile titled `title`; the code it shows. */
+  async function codeOf(popup, title) {
+    const tile = popup.locator('li.otp-tile', { has: popup.locator('.otp-title', { hasText: title }) });
+    await tile.waitFor({ timeout: 15000 });
+    await tile.locator('.otp-main').click();
+    await step(popup, 'code', 40000);
+    const code = await dialog(popup).locator('output.otp-code').getAttribute('data-code');
+    await press(popup, 'Close');
+    await popup.waitForSelector('dialog#dialog:not([open])', { state: 'attached' });
+    return code;
+  }
+
+  /** The demo site's verifier accepts `code` for `account`. */
+  async function demoAccepts(account, code) {
+    const r = await fetch(`http://127.0.0.1:${demo.port}/verify`, { method: 'POST', body: new URLSearchParams({ account, code }) });
+    return r.status === 200;
+  }
+
+  /** Sign-up page for `account` in its own tab, activeTab granted, popup open with Add account. */
+  async function setUp(account) {
+    const card = await startVirtualCard();
+    const page = await browser.context.newPage();
+    await page.setViewportSize({ width: 800, height: 600 });
+    await page.goto(`http://127.0.0.1:${demo.port}/signup?account=${encodeURIComponent(account)}`);
+    await page.bringToFront();
+    rememberSecret(base32(demo.accounts.get(account).key));
+    const tabId = await grantActiveTab(page);
+    const popup = await openPopupFor(tabId);
+    const tile = popup.locator('#token-list li.tile', { hasText: card.reader });
+    await tile.locator('section.otp.otp-ready').waitFor({ timeout: 15000 });
+    await tile.locator('button.otp-add').click();
+    await step(popup, 'form');
+    return { card, page, popup, tabId };
+  }
+
+  async function finish(account, { card, page, popup }, title) {
+    await addAccount(popup);
+    await press(popup, 'Done');
+    const code = await codeOf(popup, title);
+    assert.match(code, /^\d{6}$/);
+    const key = demo.accounts.get(account).key;
+    const now = Math.floor(Date.now() / 1000);
+    assert.ok([now - 30, now, now + 30].some((t) => totp(key, t) === code), 'RFC 6238 of the page\'s secret');
+    assert.ok(await demoAccepts(account, code), 'the demo site accepts the key\'s code');
+    // The account is bound to the site the QR came from (the tab's URL, via site.of).
+    const stored = await popup.evaluate(() => chrome.storage.local.get('accounts'));
+    const meta = Object.values(stored.accounts ?? {}).find((m) => m.name === account);
+    return { meta, cleanup: async () => { await popup.close(); await page.close(); await card.stop(); } };
+  }
+
+  test('(a) visible tab: Scan this tab reads the sign-up QR; the tile\'s code is the site\'s',
+    withFailureShots(GROUP, 'tab', ctx, async () => {
+      const s = await setUp('tab@example.com');
+      await shot(s.popup, 'add-capture-buttons');
+      const t0 = Date.now();
+      await press(s.popup, 'Scan this tab');
+      await dialog(s.popup).getByText('TOTP account Tessera Demo:tab@example.com (SHA1, 6 digits)').waitFor();
+      console.log(`visible tab: press → preview ${Date.now() - t0} ms`);
+      await shot(s.popup, 'tab-read');
+      const { meta, cleanup } = await finish('tab@example.com', s, 'Tessera Demo: tab@example.com');
+      assert.equal(meta?.site, '127.0.0.1', 'site of the tab the QR came from');
+      await cleanup();
+    }));
+
+  test('(b) region: drag a rectangle around the QR on the page',
+    withFailureShots(GROUP, 'region', ctx, async () => {
+      const s = await setUp('region@example.com');
+      await press(s.popup, 'Select a region');
+      await step(s.popup, 'capturing');
+      await shot(s.popup, 'region-waiting');
+      await s.page.bringToFront();
+      await s.page.waitForSelector('#tessera-region-overlay', { state: 'attached' });
+      const box = await s.page.locator('#qr').boundingBox();
+      await s.page.mouse.move(box.x - 4, box.y - 4);
+      await s.page.mouse.down();
+      await s.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 4 });
+      await s.page.mouse.move(box.x + box.width + 4, box.y + box.height + 4, { steps: 4 });
+      await screenshot(s.page, GROUP, 'region-dragging');
+      await s.page.mouse.up();
+      await s.popup.bringToFront();
+      await dialog(s.popup).getByText('TOTP account Tessera Demo:region@example.com (SHA1, 6 digits)').waitFor();
+      await shot(s.popup, 'region-read');
+      const { meta, cleanup } = await finish('region@example.com', s, 'Tessera Demo: region@example.com');
+      assert.equal(meta?.site, '127.0.0.1');
+      await cleanup();
+    }));
+
+  test('(b′) region: Esc on the overlay cancels and says so',
+    withFailureShots(GROUP, 'region-esc', ctx, async () => {
+      const s = await setUp('esc@example.com');
+      await press(s.popup, 'Select a region');
+      await s.page.bringToFront();
+      await s.page.waitForSelector('#tessera-region-overlay', { state: 'attached' });
+      await s.page.keyboard.press('Escape');
+      await s.popup.bringToFront();
+      await step(s.popup, 'form');
+      await dialog(s.popup).getByText('Region selection cancelled.').waitFor();
+      assert.equal(await s.page.locator('#tessera-region-overlay').count(), 0, 'overlay removed');
+      await s.popup.close(); await s.page.close(); await s.card.stop();
+    }));
+
+  test('(c) page images: Page images finds the sign-up QR',
+    withFailureShots(GROUP, 'images', ctx, async () => {
+      const s = await setUp('images@example.com');
+      await press(s.popup, 'Page images');
+      await dialog(s.popup).getByText('TOTP account Tessera Demo:images@example.com (SHA1, 6 digits)').waitFor();
+      const { meta, cleanup } = await finish('images@example.com', s, 'Tessera Demo: images@example.com');
+      assert.equal(meta?.site, '127.0.0.1');
+      await cleanup();
+    }));
+
+  test('(d) clipboard: Paste QR image reads an image copied from the page',
+    withFailureShots(GROUP, 'clipboard', ctx, async () => {
+      const s = await setUp('clip@example.com');
+      // Empty clipboard first: the error says what to do.
+      const origin = `http://127.0.0.1:${demo.port}`;
+      await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+      await s.page.bringToFront();
+      await s.page.evaluate(() => navigator.clipboard.writeText('no image here'));
+      await s.popup.bringToFront();
+      await press(s.popup, 'Paste QR image');
+      await dialog(s.popup).getByText(/There is no image on the clipboard/).waitFor();
+      await shot(s.popup, 'clipboard-empty');
+      // "Copy image" on the page's QR.
+      await s.page.bringToFront();
+      await s.page.evaluate(async () => {
+        const blob = await (await fetch(document.getElementById('qr').src)).blob();
+        await navigator.clipboard.write([new ClipboardItem({ 'image/png': blob })]);
+      });
+      await s.popup.bringToFront();
+      await press(s.popup, 'Paste QR image');
+      await dialog(s.popup).getByText('TOTP account Tessera Demo:clip@example.com (SHA1, 6 digits)').waitFor();
+      const { meta, cleanup } = await finish('clip@example.com', s, 'Tessera Demo: clip@example.com');
+      assert.equal(meta?.site, undefined, 'a clipboard image names no site');
+      await cleanup();
+    }));
+
+  test('export: a 3-account otpauth-migration QR below the fold; all 3 enrolled, codes per RFC 4226/6238',
+    withFailureShots(GROUP, 'export', ctx, async () => {
+      const card = await startVirtualCard();
+      const page = await browser.context.newPage();
+      await page.setViewportSize({ width: 800, height: 600 });
+      await page.goto(exportUrl);
+      await page.bringToFront();
+      const tabId = await grantActiveTab(page);
+      const popup = await openPopupFor(tabId);
+      try {
+        const tile = popup.locator('#token-list li.tile', { hasText: card.reader });
+        await tile.locator('section.otp.otp-ready').waitFor({ timeout: 15000 });
+        await tile.locator('button.otp-add').click();
+        await step(popup, 'form');
+        await press(popup, 'Page images');
+        // The link QR above is skipped; the export is offered account by account.
+        const pick = dialog(popup).getByLabel('Account from the export', { exact: true });
+        await pick.waitFor();
+        assert.deepEqual(await pick.locator('option').allTextContents(), ['Export:first', 'Export:second', 'Export:third']);
+        await shot(popup, 'export-read');
+        for (let i = 0; i < 3; i++) {
+          assert.equal(await pick.inputValue(), String(i));
+          await addAccount(popup);
+          if (i < 2) {
+            await dialog(popup).getByText(`The export holds more accounts: next is ${i + 2} of 3.`).waitFor();
+            if (i === 0) await shot(popup, 'export-next');
+            await press(popup, 'Add the next account');
+            await step(popup, 'form');
+          }
+        }
+        await press(popup, 'Done');
+        const now = Math.floor(Date.now() / 1000);
+        for (const a of exportAccounts) {
+          const code = await codeOf(popup, `Export: ${a.name}`);
+          if (a.kind === 'hotp') {
+            assert.equal(code, hotp(a.key, 1), `${a.name}: counter 1 (0 was the check)`);
+          } else {
+            assert.ok([now - 30, now, now + 30, now + 60].some((t) => totp(a.key, t) === code), `${a.name}: RFC 6238`);
+          }
+        }
+        await shot(popup, 'export-tiles');
+      } finally {
+        await popup.close(); await page.close(); await card.stop();
+      }
+    }));
+});

@@ -142,8 +142,15 @@ describe('QR capture in Add account', () => {
   async function codeOf(popup, title) {
     const tile = popup.locator('li.otp-tile', { has: popup.locator('.otp-title', { hasText: title }) });
     await tile.waitFor({ timeout: 15000 });
-    await tile.locator('.otp-main').click();
-    await step(popup, 'code', 40000);
+    // A click while the popup relists the key's accounts (after the previous code) is dropped: again.
+    await waitFor(async () => {
+      await tile.locator('.otp-main').click();
+      return popup.waitForSelector('dialog#dialog[open]', { timeout: 3000 }).then(() => true, () => false);
+    }, { ms: 20000, what: `the code dialog of ${title}` });
+    await step(popup, 'code', 40000).catch(async (e) => {
+      const d = await popup.evaluate(() => { const d = document.querySelector('dialog#dialog'); return `${d.open} ${d.dataset.step} ${d.textContent}`; });
+      throw new Error(`${title}: ${d}: ${e.message}`);
+    });
     const code = await dialog(popup).locator('output.otp-code').getAttribute('data-code');
     await press(popup, 'Close');
     await popup.waitForSelector('dialog#dialog:not([open])', { state: 'attached' });
@@ -316,6 +323,9 @@ describe('QR capture in Add account', () => {
           }
         }
         await shot(popup, 'export-tiles');
+      } catch (e) {
+        await screenshot(popup, GROUP, 'FAILED-export-popup').catch(() => {});
+        throw e;
       } finally {
         await popup.close(); await page.close(); await card.stop();
       }

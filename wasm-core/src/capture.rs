@@ -144,7 +144,7 @@ mod tests {
         );
         // Zoom 150 % at dpr 1 reports innerWidth 667 for a 1000 px screenshot.
         let r = region(0.0, 0.0, 100.0, 100.0, 666.7, 533.3, 1.5);
-        let p = crop(&r, 1000, 800).unwrap();
+        let p = crop(&r, 1000, 800).expect("test value");
         assert_eq!((p.x, p.y), (0, 0));
         assert_eq!(p.width, 162); // (100 + 8) × 1.49992… rounded up, from 0 (clamped)
     }

@@ -264,7 +264,7 @@ mod tests {
                 json!({"codes": [code(&format!(" {URI}\n")), code(other)]}),
             ],
         );
-        let o = offers(&c).unwrap();
+        let o = offers(&c).expect("test value");
         assert_eq!(o.len(), 2);
         assert_eq!(o[0].text.expose(), URI);
         assert_eq!(o[0].label, Text::literal("Example:alice"));
@@ -306,7 +306,10 @@ mod tests {
         c.unreadable = 2;
         assert_eq!(
             offers(&c),
-            Err(Text::with("err_capture_images_unreadable", ["2".to_string()]))
+            Err(Text::with(
+                "err_capture_images_unreadable",
+                ["2".to_string()]
+            ))
         );
         c.failure = Some("permission".into());
         assert_eq!(offers(&c), Err(Text::key("err_capture_permission")));
@@ -332,7 +335,7 @@ mod tests {
         assert_eq!(offers(&c), Err(Text::key("err_capture_none")));
         let c: Capture =
             serde_json::from_value(json!({"source": "menu", "images": [], "url": "https://a.b/"}))
-                .unwrap();
+                .expect("test value");
         assert_eq!(c.url.as_deref(), Some("https://a.b/"));
     }
 
@@ -347,5 +350,209 @@ mod tests {
             assert_eq!(Source::from_button(s.button_id()), Some(s));
         }
         assert_eq!(Source::from_button("capture_menu"), None);
+    }
+
+    /// The popup end to end: a capture opens Add account (or fills the open
+    /// one), asks `site.of` for the tab, sends the account with its site, and
+    /// walks an export account after account.
+    mod flow {
+        use super::*;
+        use crate::popup::{Browser, Effect, OutCall, Popup, PopupInput, PortState, Step};
+        use crate::protocol::{HelloResult, Response};
+
+        fn reply(p: &mut Popup, call: &OutCall, v: Value) -> Step {
+            p.apply(PopupInput::Reply {
+                method: call.method.into(),
+                response: Response::ok(call.id, v),
+            })
+        }
+
+        fn ready() -> Popup {
+            let mut p = Popup::new(Browser::Chromium);
+            let step = p.apply(PopupInput::Status {
+                state: PortState::Connected,
+                hello: Some(HelloResult {
+                    protocol: 1,
+                    min_protocol: 1,
+                    product: "tessera".into(),
+                    version: "1".into(),
+                    methods: vec![],
+                }),
+                error: None,
+            });
+            let devices = json!({"pcsc": {"state": "ok"}, "readers": [
+                {"name": "R", "card": {"atr": "3B", "model": {"key": "crescendo-key", "name": "HID Crescendo Key"},
+                 "token": {"id": "ID1", "applets": {"aca": true, "oath_slots": 3, "piv": true, "ykoath": false, "fido": true},
+                           "features": [], "pin": {"state": "verified"}, "must_change_pin": false}}}]});
+            let step = reply(&mut p, &step.calls[0], devices);
+            let list = step.calls[0].clone();
+            assert_eq!(list.method, "otp.list");
+            reply(
+                &mut p,
+                &list,
+                json!({"family": "crescendo", "capacity": 3,
+                "support": {"kinds": ["hotp", "totp", "ocra"], "algorithms": ["sha1"], "digits": [6, 8],
+                            "access": ["always", "never", "pin", "pin_touch"], "touch": false, "names_on_token": false},
+                "entries": [
+                    {"id": "slot-1", "slot": 1, "configured": false, "touch": false},
+                    {"id": "slot-2", "slot": 2, "configured": false, "touch": false},
+                    {"id": "slot-3", "slot": 3, "configured": false, "touch": false}]}),
+            );
+            p
+        }
+
+        fn texts(step: &Step) -> String {
+            serde_json::to_string(&step.view.dialog).expect("test value")
+        }
+
+        fn captured(text: &str, url: Option<&str>) -> PopupInput {
+            PopupInput::Captured(Capture {
+                source: Source::Menu,
+                images: vec![json!({"codes": [code(text)]})],
+                failure: None,
+                unreadable: 0,
+                url: url.map(str::to_owned),
+            })
+        }
+
+        #[test]
+        fn a_held_capture_opens_add_account_with_the_site() {
+            let mut p = Popup::new(Browser::Chromium);
+            // Reported before the host answered: held until a token can take it.
+            let step = p.apply(captured(URI, Some("https://login.example.com/2fa")));
+            assert!(step.view.dialog.is_none());
+            let mut p2 = ready();
+            let step = p2.apply(captured(URI, Some("https://login.example.com/2fa")));
+            let dialog = step.view.dialog.clone().expect("Add account opened");
+            assert_eq!(dialog.kind, crate::popup::Action::OtpAdd);
+            assert!(texts(&step).contains("Example:alice"), "{}", texts(&step));
+            let site = step.calls.last().expect("site.of").clone();
+            assert_eq!(site.method, "site.of");
+            assert_eq!(site.params, json!({"url": "https://login.example.com/2fa"}));
+            let step = reply(
+                &mut p2,
+                &site,
+                json!({"host": "login.example.com", "registrable": "example.com", "flags": []}),
+            );
+            assert!(texts(&step).contains("capture_loaded_site"));
+            let step = p2.apply(PopupInput::Press {
+                id: "submit".into(),
+            });
+            let add = step.calls[0].clone();
+            assert_eq!(add.method, "otp.add");
+            assert_eq!(add.params["slot"], json!(2));
+            let step = reply(
+                &mut p2,
+                &add,
+                json!({"entry": {"id": "slot-2", "slot": 2, "configured": true, "touch": false},
+                       "verified": {"status": "computed"}}),
+            );
+            let stored = step.effects.iter().find_map(|e| match e {
+                Effect::StoreAccounts { accounts } => {
+                    Some(serde_json::to_value(accounts).expect("test value"))
+                }
+                _ => None,
+            });
+            assert_eq!(
+                stored.expect("stored")["ID1/slot-2"],
+                json!({"issuer": "Example", "name": "alice", "site": "example.com"})
+            );
+            // Nothing open, nothing held: the first popup still waits for a token.
+            assert!(p.view().dialog.is_none());
+        }
+
+        #[test]
+        fn capture_buttons_ask_the_glue_and_errors_come_back_as_text() {
+            let mut p = ready();
+            let step = p.apply(PopupInput::Open {
+                device: "ID1".into(),
+                action: crate::popup::Action::OtpAdd,
+                entry: None,
+            });
+            assert!(texts(&step).contains("btn_capture_tab"));
+            let step = p.apply(PopupInput::Press {
+                id: "capture_region".into(),
+            });
+            assert!(step.effects.iter().any(|e| matches!(
+                e,
+                Effect::Capture {
+                    source: Source::Region
+                }
+            )));
+            assert_eq!(
+                step.view.dialog.as_ref().expect("test value").step,
+                "capturing"
+            );
+            let step = p.apply(PopupInput::Captured(Capture {
+                source: Source::Region,
+                images: vec![],
+                failure: Some("cancelled".into()),
+                unreadable: 0,
+                url: None,
+            }));
+            let d = step.view.dialog.clone().expect("test value");
+            assert_eq!(d.step, "form");
+            assert_eq!(d.error, Some(Text::key("err_capture_cancelled")));
+            assert!(step.calls.is_empty());
+        }
+
+        #[test]
+        fn an_export_is_added_account_after_account_into_free_slots() {
+            // Two TOTP and one HOTP, as tests/e2e/capture.test.mjs builds it (protobuf by hand).
+            fn field(tag: u8, wire: u8) -> u8 {
+                (tag << 3) | wire
+            }
+            fn bytes(tag: u8, b: &[u8]) -> Vec<u8> {
+                let mut v = vec![field(tag, 2), b.len() as u8];
+                v.extend_from_slice(b);
+                v
+            }
+            let params = |name: &str, kind: u8| {
+                let mut p = bytes(1, &[7; 20]);
+                p.extend(bytes(2, name.as_bytes()));
+                p.extend([field(6, 0), kind]);
+                bytes(1, &p)
+            };
+            let mut payload = params("a", 2);
+            payload.extend(params("b", 2));
+            payload.extend(params("c", 1));
+            use base64::Engine;
+            let data = base64::engine::general_purpose::STANDARD.encode(&payload);
+            let uri = format!(
+                "otpauth-migration://offline?data={}",
+                data.replace('+', "%2B")
+                    .replace('/', "%2F")
+                    .replace('=', "%3D")
+            );
+            let mut p = ready();
+            let step = p.apply(captured(&uri, None));
+            assert!(texts(&step).contains("field_otp_pick"));
+            let mut slots = vec![];
+            for i in 0..3 {
+                let step = p.apply(PopupInput::Press {
+                    id: "submit".into(),
+                });
+                let add = step.calls[0].clone();
+                let slot = add.params["slot"].as_u64().expect("test value");
+                slots.push(slot);
+                let id = format!("slot-{slot}");
+                let step = reply(
+                    &mut p,
+                    &add,
+                    json!({"entry": {"id": id, "slot": slot, "configured": true, "touch": false},
+                           "verified": {"status": "computed"}}),
+                );
+                let d = step.view.dialog.clone().expect("test value");
+                assert_eq!(d.step, "done");
+                if i < 2 {
+                    assert!(texts(&step).contains("btn_add_next"), "{}", texts(&step));
+                    p.apply(PopupInput::Press { id: "next".into() });
+                } else {
+                    assert!(!texts(&step).contains("btn_add_next"));
+                }
+            }
+            // The token list is not re-read in between: the dialog counts what it filled.
+            assert_eq!(slots, vec![2, 3, 1]);
+        }
     }
 }

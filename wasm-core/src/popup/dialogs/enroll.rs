@@ -64,6 +64,8 @@ pub struct Enroll {
     used_slots: Vec<u8>,
     /// The next export account to add, after one was added.
     next_pick: Option<usize>,
+    /// The link came from a QR capture (not typed).
+    captured: bool,
 }
 
 fn kinds() -> [(OtpKind, &'static str); 3] {
@@ -195,6 +197,7 @@ impl Enroll {
             site: None,
             used_slots: vec![],
             next_pick: None,
+            captured: false,
         }
     }
 
@@ -454,6 +457,12 @@ impl Enroll {
         let crescendo = family(t) == OtpFamily::Crescendo;
         if self.uri_mode() {
             blocks.push(capture::buttons());
+            if self.captured {
+                blocks.push(match &self.site {
+                    Some(site) => para_with("capture_loaded_site", [site.clone()], Tone::Ok),
+                    None => para("capture_loaded", Tone::Ok),
+                });
+            }
             if self.offers.len() > 1 {
                 let mut pick = self.select("code", "field_capture_code", vec![]);
                 pick.options = self
@@ -834,7 +843,12 @@ impl Dialog for Enroll {
                     self.form.set_plain("pick", "0");
                 }
             }
-            "uri" => self.offers.clear(),
+            "uri" | "source" => {
+                // Typed, not captured: no longer bound to the captured page's site.
+                self.offers.clear();
+                self.captured = false;
+                self.site = None;
+            }
             _ => {}
         }
         self.form.set(name, value);
@@ -997,6 +1011,7 @@ impl Dialog for Enroll {
                 self.form.set_plain("pick", "0");
                 self.form.set_plain("code", "0");
                 self.offers = offers;
+                self.captured = true;
                 self.next_pick = None;
                 self.follow_kind(t);
                 self.site = None;

@@ -70,12 +70,18 @@ describe('QR capture in Add account', () => {
     browser = await launchChromium({ ...install, env: { HOME: install.home, XDG_DATA_HOME: '' } });
     demo = await startDemoSite();
     cdp = await browser.context.browser().newBrowserCDPSession();
-    // A page with the export's QR below the fold (and an unrelated link QR above it).
-    const exportPng = await QRCode.toDataURL(migrationUri(exportAccounts), { margin: 4, scale: 4 });
+    // A page with the export's QR as inline SVG below the fold, and an unrelated link QR
+    // drawn on a <canvas> above it (the two other kinds of page image).
+    const exportSvg = await QRCode.toString(migrationUri(exportAccounts), { type: 'svg', margin: 4 });
     const linkPng = await QRCode.toDataURL('https://example.com/app', { margin: 4, scale: 4 });
-    exportServer = createServer((_, res) => res.end(`<!doctype html><title>Export</title>
-<img alt="app link" src="${linkPng}"><div style="height:2400px"></div>
-<img id="export" alt="Export" src="${exportPng}">`));
+    exportServer = createServer((req, res) => res.end(req.url === '/link' ? `<!doctype html><title>Link</title>
+<canvas id="link" width="180" height="180"></canvas>
+<script>const i = new Image(); i.onload = () => document.getElementById('link').getContext('2d').drawImage(i, 0, 0);
+i.src = ${JSON.stringify(linkPng)};</script>` : `<!doctype html><title>Export</title>
+<canvas id="link" width="180" height="180"></canvas><div style="height:2400px"></div>
+<div id="export" style="width:240px;height:240px">${exportSvg}</div>
+<script>const i = new Image(); i.onload = () => document.getElementById('link').getContext('2d').drawImage(i, 0, 0);
+i.src = ${JSON.stringify(linkPng)};</script>`));
     await new Promise((ok) => exportServer.listen(0, '127.0.0.1', ok));
     exportUrl = `http://127.0.0.1:${exportServer.address().port}/`;
   });
@@ -282,7 +288,25 @@ describe('QR capture in Add account', () => {
       await cleanup();
     }));
 
-  test('export: a 3-account otpauth-migration QR below the fold; all 3 enrolled, codes per RFC 4226/6238',
+  test('(c′) page images: a link QR on a canvas is explained, not enrolled',
+    withFailureShots(GROUP, 'link', ctx, async () => {
+      const card = await startVirtualCard();
+      const page = await browser.context.newPage();
+      await page.goto(`${exportUrl}link`);
+      await page.bringToFront();
+      const popup = await openPopupFor(await grantActiveTab(page));
+      try {
+        await popup.locator('#token-list button.otp-add').click();
+        await step(popup, 'form');
+        await press(popup, 'Page images');
+        await dialog(popup).getByText(/This QR code is a link to example.com, not an account set-up/).waitFor();
+        await shot(popup, 'link-explained');
+      } finally {
+        await popup.close(); await page.close(); await card.stop();
+      }
+    }));
+
+  test('export: a 3-account otpauth-migration QR (inline SVG) below the fold, a link QR on a canvas; all 3 enrolled, codes per RFC 4226/6238',
     withFailureShots(GROUP, 'export', ctx, async () => {
       const card = await startVirtualCard();
       const page = await browser.context.newPage();

@@ -462,6 +462,33 @@ mod tests {
         }
 
         #[test]
+        fn several_codes_on_a_page_are_offered_each() {
+            let bob = "otpauth://totp/Bank:bob?secret=KRSXG5CTMVRXEZLU&issuer=Bank";
+            let mut p = ready();
+            let step = p.apply(PopupInput::Captured(Capture {
+                source: Source::Images,
+                images: vec![json!({"codes": [code(URI)]}), json!({"codes": [code(bob)]})],
+                failure: None,
+                unreadable: 1,
+                url: None,
+            }));
+            let t = texts(&step);
+            assert!(t.contains("field_capture_code"), "{t}");
+            assert!(t.contains("Example:alice") && t.contains("Bank:bob"), "{t}");
+            p.apply(PopupInput::Field {
+                name: "code".into(),
+                value: Secret::new("1"),
+            });
+            let step = p.apply(PopupInput::Press {
+                id: "submit".into(),
+            });
+            let add = &step.calls[0];
+            assert_eq!(add.method, "otp.add");
+            assert_eq!(add.params["account"]["name"], json!("bob"));
+            assert_eq!(add.params["account"]["issuer"], json!("Bank"));
+        }
+
+        #[test]
         fn capture_buttons_ask_the_glue_and_errors_come_back_as_text() {
             let mut p = ready();
             let step = p.apply(PopupInput::Open {

@@ -13,8 +13,10 @@
 // opens on `popup.html?tab=ID` (the same window the background opens when it
 // cannot open the action popup), since the action popup itself is not a page
 // playwright can drive. The real popup is closed again.
-// Not exercised: the context-menu item (headless Chromium shows no context
-// menu), chrome.action.openPopup after a region (the requesting popup is open).
+// (b″) closes that popup before the drag, as a click into the page does: the
+// background then opens the real action popup (chrome.action.openPopup), which
+// the test reads and drives over raw CDP (Target.sendMessageToTarget).
+// Not exercised: the context-menu item (headless Chromium shows no context menu).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -107,6 +109,32 @@ i.src = ${JSON.stringify(linkPng)};</script>`));
     // activeTab reveals the tab's URL to the extension: that is how we find its id.
     return waitFor(() => browser.worker.evaluate(async (u) =>
       (await chrome.tabs.query({})).find((t) => t.url === u)?.id, url), { what: 'the granted tab' });
+  }
+
+  /** Evaluates `expression` in the action popup (not a page playwright drives) over raw CDP. */
+  async function evaluateInActionPopup(expression) {
+    const { targetInfos } = await cdp.send('Target.getTargets', { filter: [{}] });
+    const target = targetInfos.find((t) => t.type === 'page' && t.url.endsWith('/popup.html'));
+    if (!target) return '';
+    const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false });
+    try {
+      const answer = new Promise((resolve) => {
+        const on = (e) => {
+          if (e.sessionId !== sessionId) return;
+          const msg = JSON.parse(e.message);
+          if (msg.id !== 1) return;
+          cdp.off('Target.receivedMessageFromTarget', on);
+          resolve(msg.result?.result?.value ?? '');
+        };
+        cdp.on('Target.receivedMessageFromTarget', on);
+      });
+      await cdp.send('Target.sendMessageToTarget', {
+        sessionId, message: JSON.stringify({ id: 1, method: 'Runtime.evaluate', params: { expression, returnByValue: true } }),
+      });
+      return await answer;
+    } finally {
+      await cdp.send('Target.detachFromTarget', { sessionId }).catch(() => {});
+    }
   }
 
   /** The popup in a popup window acting on `tabId`. */
@@ -236,6 +264,50 @@ i.src = ${JSON.stringify(linkPng)};</script>`));
       const { meta, cleanup } = await finish('region@example.com', s, 'Tessera Demo: region@example.com');
       assert.equal(meta?.site, '127.0.0.1');
       await cleanup();
+    }));
+
+  test('(b″) region after the popup closed: the background opens the action popup on Add account with the code; added there, the site accepts it',
+    withFailureShots(GROUP, 'region-closed', ctx, async () => {
+      const s = await setUp('closed@example.com');
+      await press(s.popup, 'Select a region');
+      await s.page.bringToFront();
+      await s.page.waitForSelector('#tessera-region-overlay', { state: 'attached' });
+      await s.popup.close(); // what clicking into the page does to the action popup
+      const box = await s.page.locator('#qr').boundingBox();
+      await s.page.mouse.move(box.x - 4, box.y - 4);
+      await s.page.mouse.down();
+      await s.page.mouse.move(box.x + box.width + 4, box.y + box.height + 4, { steps: 4 });
+      await s.page.mouse.up();
+      const found = await waitFor(async () => {
+        const contexts = await browser.worker.evaluate(async () => (await chrome.runtime.getContexts({}))
+          .map((c) => `${c.contextType} ${c.documentUrl ?? ''}`));
+        return contexts.find((c) => /popup\.html/.test(c)) ?? null;
+      }, { what: 'a popup opened by the background' });
+      assert.match(found, /^POPUP /, 'chrome.action.openPopup, not the fallback window');
+      // Playwright does not drive the action popup: read its dialog over raw CDP.
+      const dialogText = await waitFor(async () => {
+        const text = await evaluateInActionPopup(`(() => { const d = document.querySelector('dialog#dialog');
+          return d?.open ? d.dataset.kind + ' ' + d.dataset.step + ' ' + d.textContent : ''; })()`);
+        return /Tessera Demo:closed@example.com/.test(text) ? text : null;
+      }, { ms: 15000, what: 'Add account in the opened popup' });
+      assert.match(dialogText, /^otp_add form /);
+      assert.match(dialogText, /Read from a QR code on 127\.0\.0\.1/);
+      // Add it from that popup (PIN typed into its field), then check the code from another.
+      const stepOf = () => evaluateInActionPopup("document.querySelector('dialog#dialog[open]')?.dataset.step ?? ''");
+      await evaluateInActionPopup("document.querySelector('#dlg-actions button[type=submit]').click()");
+      const after = await waitFor(async () => ((s2) => (s2 === 'pin' || s2 === 'done' ? s2 : null))(await stepOf()),
+        { ms: 30000, what: 'pin or done in the opened popup' });
+      if (after === 'pin') {
+        await evaluateInActionPopup(`(() => { const i = document.querySelector('dialog#dialog input[name=pin]');
+          i.value = ${JSON.stringify(PINS.factory)}; i.dispatchEvent(new Event('input', { bubbles: true }));
+          document.querySelector('#dlg-actions button[type=submit]').click(); })()`);
+      }
+      await waitFor(async () => (await stepOf()) === 'done', { ms: 30000, what: 'done in the opened popup' });
+      const popup = await openPopupFor(s.tabId);
+      const code = await codeOf(popup, 'Tessera Demo: closed@example.com');
+      assert.ok(await demoAccepts('closed@example.com', code), 'the demo site accepts the key\'s code');
+      await popup.close();
+      await s.page.close(); await s.card.stop();
     }));
 
   test('(b′) region: Esc on the overlay cancels and says so',

@@ -16,6 +16,7 @@
 // (b″) closes that popup before the drag, as a click into the page does: the
 // background then opens the real action popup (chrome.action.openPopup), which
 // the test reads and drives over raw CDP (Target.sendMessageToTarget).
+// (e) makes the first decoder worker die (test-only init script) to see it restarted.
 // Not exercised: the context-menu item (headless Chromium shows no context menu).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -137,12 +138,12 @@ i.src = ${JSON.stringify(linkPng)};</script>`));
     }
   }
 
-  /** The popup in a popup window acting on `tabId`. */
-  async function openPopupFor(tabId) {
+  /** The popup in a popup window acting on `tabId` (`extra`: more query parameters). */
+  async function openPopupFor(tabId, extra = '') {
     const opened = browser.context.waitForEvent('page', { predicate: (p) => p.url().includes('popup.html?tab=') });
-    await browser.worker.evaluate((id) => chrome.windows.create({
-      url: chrome.runtime.getURL(`popup.html?tab=${id}`), type: 'popup', width: 400, height: 700,
-    }), tabId);
+    await browser.worker.evaluate(([id, more]) => chrome.windows.create({
+      url: chrome.runtime.getURL(`popup.html?tab=${id}${more}`), type: 'popup', width: 400, height: 700,
+    }), [tabId, extra]);
     const popup = await opened;
     await popup.setViewportSize({ width: 380, height: 700 });
     await popup.waitForSelector('body[data-conn="connected"][data-tokens="ready"]', { timeout: 15000 });
@@ -358,6 +359,42 @@ i.src = ${JSON.stringify(linkPng)};</script>`));
       const { meta, cleanup } = await finish('clip@example.com', s, 'Tessera Demo: clip@example.com');
       assert.equal(meta?.site, undefined, 'a clipboard image names no site');
       await cleanup();
+    }));
+
+  test('(e) a decoder worker that dies: the error says what to do, the next capture starts a new one',
+    withFailureShots(GROUP, 'worker', ctx, async () => {
+      const card = await startVirtualCard();
+      const page = await browser.context.newPage();
+      await page.setViewportSize({ width: 800, height: 600 });
+      await page.goto(`http://127.0.0.1:${demo.port}/signup?account=worker@example.com`);
+      await page.bringToFront();
+      rememberSecret(base32(demo.accounts.get('worker@example.com').key));
+      const tabId = await grantActiveTab(page);
+      // Test-only, in this test's popup page alone: its first worker fails to load (dies at once).
+      await browser.context.addInitScript(() => {
+        if (!location.search.includes('crash-first-worker')) return;
+        const Real = globalThis.Worker;
+        let first = true;
+        globalThis.Worker = class extends Real {
+          constructor(url, options) {
+            super(first ? new URL('./no-such-worker.js', location.href) : url, options);
+            first = false;
+          }
+        };
+      });
+      const popup = await openPopupFor(tabId, '&crash-first-worker');
+      try {
+        await popup.locator('#token-list button.otp-add').click();
+        await step(popup, 'form');
+        await press(popup, 'Scan this tab');
+        await dialog(popup).getByText(/The QR reader stopped unexpectedly. Try again/).waitFor();
+        await shot(popup, 'worker-died');
+        await press(popup, 'Scan this tab');
+        await dialog(popup).getByText('TOTP account Tessera Demo:worker@example.com (SHA1, 6 digits)').waitFor();
+        assert.equal(await dialog(popup).locator('#dlg-error').textContent(), '', 'the error is gone');
+      } finally {
+        await popup.close(); await page.close(); await card.stop();
+      }
     }));
 
   test('(c′) page images: a link QR on a canvas is explained, not enrolled',

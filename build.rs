@@ -62,9 +62,26 @@ fn run() -> Result<(), String> {
         .ok_or("unexpected OUT_DIR layout")?
         .to_path_buf();
     let wasm_target_dir = profile_dir.join("wasm-target");
-    let wasm = build_wasm(&root, &wasm_target_dir, "tessera-core", WASM_PROFILE)?;
-    // A second cargo run, so the decoder's dependencies cannot change the popup's features.
-    let qr_wasm = build_wasm(&root, &wasm_target_dir, "tessera-qr", QR_WASM_PROFILE)?;
+    // The popup's first module: tiles, codes, fill plan (no `dialogs`, no `site`).
+    let wasm = build_wasm(
+        &root,
+        &wasm_target_dir,
+        "tessera-core",
+        WASM_PROFILE,
+        Some(""),
+    )?;
+    let wasm = keep_as(&wasm, "tessera_core")?;
+    // Every dialog, loaded when the user opens one (Effect::LoadFull).
+    let full = build_wasm(
+        &root,
+        &wasm_target_dir,
+        "tessera-core",
+        WASM_PROFILE,
+        Some("dialogs"),
+    )?;
+    let full = keep_as(&full, "tessera_core_full")?;
+    // A separate cargo run, so the decoder's dependencies cannot change the popup's features.
+    let qr_wasm = build_wasm(&root, &wasm_target_dir, "tessera-qr", QR_WASM_PROFILE, None)?;
 
     let staged = out_dir.join("extension");
     if staged.exists() {
@@ -75,6 +92,8 @@ fn run() -> Result<(), String> {
     let wasm_dir = staged.join("wasm");
     bindgen(&wasm, &wasm_dir)?;
     optimize(&wasm_dir.join("tessera_core_bg.wasm"), "-Oz");
+    bindgen(&full, &wasm_dir)?;
+    optimize(&wasm_dir.join("tessera_core_full_bg.wasm"), "-Oz");
     bindgen(&qr_wasm, &wasm_dir)?;
     optimize(&wasm_dir.join("tessera_qr_bg.wasm"), "-O3");
     write_file_table(&staged, &out_dir.join("extension_files.rs"))
@@ -108,6 +127,7 @@ fn build_wasm(
     target_dir: &Path,
     package: &str,
     profile: &str,
+    features: Option<&str>,
 ) -> Result<PathBuf, String> {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
@@ -124,6 +144,13 @@ fn build_wasm(
         // The inner cargo's stdout must not be read as `cargo:` directives.
         .stdout(Stdio::from(std::io::stderr()))
         .stderr(Stdio::inherit());
+    // `Some(list)`: exactly these features; `None`: the package's defaults.
+    if let Some(features) = features {
+        cmd.arg("--no-default-features");
+        if !features.is_empty() {
+            cmd.args(["--features", features]);
+        }
+    }
     for var in SCRUBBED_ENV {
         cmd.env_remove(var);
     }
@@ -139,6 +166,17 @@ fn build_wasm(
         .join(WASM_TARGET)
         .join(profile)
         .join(format!("{}.wasm", package.replace('-', "_"))))
+}
+
+/// Copies a cargo artifact to `<dir>/<name>.wasm` (the next build of the same
+/// package overwrites cargo's copy; the file stem names wasm-bindgen's output).
+fn keep_as(wasm: &Path, name: &str) -> Result<PathBuf, String> {
+    let dir = wasm.parent().ok_or("wasm artifact without a directory")?;
+    let kept = dir.join("kept");
+    fs::create_dir_all(&kept).map_err(|e| format!("cannot create {}: {e}", kept.display()))?;
+    let to = kept.join(format!("{name}.wasm"));
+    fs::copy(wasm, &to).map_err(|e| format!("cannot copy {}: {e}", wasm.display()))?;
+    Ok(to)
 }
 
 fn bindgen(wasm: &Path, out: &Path) -> Result<(), String> {

@@ -5,6 +5,7 @@
 
 import { buildFidoBlock, updateFidoBlock } from './popup-fido.js';
 import { buildCaptureBlock } from './popup-capture.js';
+import { buildKeysField, updateKeysField } from './popup-keys.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -67,6 +68,9 @@ export function dialogRenderer({ t, send }) {
     const id = fieldId(b.name);
     const hint = b.hint ? el('p', { class: 'hint', id: `${id}-hint`, text: t(b.hint) }) : null;
     const err = el('p', { class: 'field-error', id: `${id}-err` });
+    if (b.input === 'keys') {
+      return buildKeysField(b, { t, el, sendField, recorded: typed.get(b.name), id, describedBy: describedBy(b.name, b) });
+    }
     if (b.input === 'radio') {
       const set = el('fieldset', { class: 'field radio', id, 'aria-describedby': `${id}-err` },
         el('legend', { text: t(b.label) }));
@@ -192,7 +196,9 @@ export function dialogRenderer({ t, send }) {
             state === 'pending' ? '' : ` (${t({ key: state === 'met' ? 'rule_met' : 'rule_unmet', args: [] })})`;
         });
       }
-      if (b.type === 'field') {
+      if (b.type === 'field' && b.input === 'keys') {
+        updateKeysField(node, b, { t, el, id: fieldId(b.name), busy: d.busy });
+      } else if (b.type === 'field') {
         const id = fieldId(b.name);
         const label = node.querySelector(`label[for="${id}"]`);
         if (label) label.textContent = t(b.label);
@@ -285,7 +291,7 @@ export function dialogRenderer({ t, send }) {
       // A new form generation (the core wiped the secrets) starts empty.
       const sameForm = shown?.kind === d.kind && shown?.form === d.form;
       if (!sameForm) typed = new Map();
-      const focused = document.activeElement?.name;
+      const focused = document.activeElement?.getAttribute?.('name');
       build(d);
       shown = { fingerprint, kind: d.kind, form: d.form };
       rebuilt = true;

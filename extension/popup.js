@@ -310,7 +310,7 @@ const buffer = (input) => early.push(input);
 port.onMessage.addListener(buffer);
 await init();
 const brands = navigator.userAgentData?.brands?.map((b) => b.brand) ?? [];
-const core = new PopupCore(location.href, JSON.stringify(brands));
+let core = new PopupCore(location.href, JSON.stringify(brands));
 const renderDialog = dialogRenderer({ t, send: (input) => send(input) });
 render(JSON.parse(core.view()), renderDialog);
 
@@ -321,8 +321,43 @@ function announce(text) {
   setTimeout(() => { live.textContent = text; }, 50);
 }
 
+// The first wasm module has the tiles and the OTP code dialog only. When an
+// input needs another dialog the core answers `load_full`: that step is
+// discarded, the full module is loaded, every input applied so far is replayed
+// into it (the core is deterministic: same state, same call ids; replayed calls
+// and effects were already carried out), then the input is applied there.
+let inputs = []; // inputs applied to the first module (null once on the full one)
+let switching = null; // inputs waiting while the full module loads
+let fullFailed = false;
+
+async function switchToFull(first) {
+  if (!inputs || switching || fullFailed) return;
+  switching = first ? [first] : [];
+  try {
+    const full = await import('./wasm/tessera_core_full.js');
+    await full.default();
+    const next = new full.PopupCore(location.href, JSON.stringify(brands));
+    for (const input of inputs) next.apply(JSON.stringify(input));
+    core.free();
+    core = next;
+    inputs = null;
+  } catch (e) {
+    fullFailed = true;
+    console.error('tessera: cannot load the full popup module', e);
+  }
+  const waiting = switching;
+  switching = null;
+  waiting.forEach(step);
+}
+
 function step(input) {
+  if (switching) return void switching.push(input);
   const out = JSON.parse(core.apply(JSON.stringify(input)));
+  if (inputs && out.effects?.some((e) => e.kind === 'load_full')) {
+    if (fullFailed) return void announce(chrome.i18n.getMessage('load_failed'));
+    return void switchToFull(input);
+  }
+  inputs?.push(input);
   render(out.view, renderDialog);
   for (const call of out.calls) port.postMessage({ kind: 'call', id: call.id, method: call.method, params: call.params });
   for (const effect of out.effects ?? []) {
@@ -345,3 +380,6 @@ early.splice(0).forEach(step);
 port.onMessage.addListener(step);
 // A region or context-menu image the background holds for this popup (QR capture).
 listenForCaptures(step);
+// Load the full module once the first view is up, so a dialog opens without a
+// wait and the input log above stays short-lived.
+requestIdleCallback(() => switchToFull(null), { timeout: 1000 });

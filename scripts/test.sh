@@ -14,10 +14,13 @@ cargo fmt --all -- --check
 step "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p tessera-core --target wasm32-unknown-unknown --locked -- -D warnings
+cargo clippy -p tessera-core --target wasm32-unknown-unknown --no-default-features --locked -- -D warnings
 cargo clippy -p tessera-qr --target wasm32-unknown-unknown --locked -- -D warnings
 
 step "Rust tests (unit, host protocol over pipes, install/uninstall)"
 cargo test --workspace --locked
+# The popup's first wasm module is tessera-core without its `dialogs` feature.
+cargo test -p tessera-core --lib --no-default-features --locked
 
 if [[ "${TESSERA_FUZZ_SECONDS:-0}" -gt 0 ]]; then
   step "Fuzz smoke: ${TESSERA_FUZZ_SECONDS} s per target (native-host/fuzz)"

@@ -7,10 +7,14 @@
 //! every host call and routes each reply to whoever waits for it, so a late
 //! answer to a closed dialog is ignored.
 
+#[cfg_attr(not(feature = "dialogs"), allow(dead_code))]
 mod capture;
 mod device_menu;
+// The first module (no `dialogs` feature) leaves some shared helpers unused.
+#[cfg_attr(not(feature = "dialogs"), allow(dead_code))]
 mod dialogs;
 mod disconnect;
+#[cfg_attr(not(feature = "dialogs"), allow(dead_code))]
 mod otp_view;
 mod view;
 
@@ -150,6 +154,10 @@ pub enum Effect {
         /// How.
         source: CaptureSource,
     },
+    /// This build lacks the dialog the input opens: discard this step, load the
+    /// full module, replay the inputs applied so far into it, then apply this
+    /// input there (the core is deterministic, so call ids match).
+    LoadFull,
 }
 
 /// The open dialog: the token it acts on, its state machine, the call it waits for.
@@ -424,6 +432,10 @@ impl Popup {
             if entry.is_some() && found.is_none() {
                 return vec![];
             }
+            if dialogs::needs_full(action) {
+                self.effects.push(Effect::LoadFull);
+                return vec![];
+            }
             let title = found.as_ref().map_or(Text::key("otp_heading"), |e| {
                 otp_view::tile(device, e, &self.accounts).title
             });
@@ -475,7 +487,17 @@ impl Popup {
     }
 
     fn open_dialog(&mut self, token: Token, action: Action) -> Vec<OutCall> {
+        if dialogs::needs_full(action) {
+            self.effects.push(Effect::LoadFull);
+            return vec![];
+        }
+        #[cfg(feature = "dialogs")]
         let Some(mut machine) = dialogs::open(action, &token) else {
+            return vec![];
+        };
+        #[cfg(not(feature = "dialogs"))]
+        let Some(mut machine) = Option::<Box<dyn dialogs::Dialog>>::None
+        else {
             return vec![];
         };
         let out = machine.start(&token);
@@ -1123,11 +1145,12 @@ mod tests {
             tile.lock.as_ref().map(|l| l.label.clone()),
             Some(Text::with("lock_locked_tries", ["6".to_string()]))
         );
-        assert_eq!(tile.menu.len(), 10, "9 + FIDO");
+        assert_eq!(tile.menu.len(), 11, "9 + FIDO + key button");
         assert!(step.view.dialog.is_none());
         assert!(step.view.tokens.items[1].menu.is_empty(), "empty reader");
     }
 
+    #[cfg(feature = "dialogs")]
     #[test]
     fn authenticate_round_trip_with_busy_state_and_relist() {
         let (mut p, _) = with_token(json!({"state": "locked", "tries_left": 6}), false);
@@ -1165,6 +1188,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "dialogs")]
     #[test]
     fn stale_replies_are_ignored_and_closing_drops_secrets() {
         let (mut p, _) = with_token(json!({"state": "locked", "tries_left": 6}), false);
@@ -1218,6 +1242,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "dialogs")]
     #[test]
     fn disabled_actions_do_not_open() {
         let (mut p, _) = with_token(json!({"state": "blocked"}), false);
@@ -1228,6 +1253,7 @@ mod tests {
         assert_eq!(methods(&step.calls), vec!["pin.policy.get"]);
     }
 
+    #[cfg(feature = "dialogs")]
     #[test]
     fn blocked_during_authenticate_switches_to_unblock() {
         let (mut p, _) = with_token(json!({"state": "locked", "tries_left": 1}), false);
@@ -1246,6 +1272,7 @@ mod tests {
         assert_eq!(methods(&step.calls), vec!["pin.policy.get"]);
     }
 
+    #[cfg(feature = "dialogs")]
     #[test]
     fn must_change_opens_change_pin_once() {
         let (mut p, step) = with_token(json!({"state": "locked", "tries_left": 6}), true);
@@ -1269,6 +1296,7 @@ mod tests {
         assert!(open(&mut p, Action::ViewPuk).view.dialog.is_none());
     }
 
+    #[cfg(feature = "dialogs")]
     #[test]
     fn personalize_puk_step_refuses_esc_until_stored() {
         let (mut p, _) = with_token(json!({"state": "locked", "tries_left": 6}), false);
@@ -1295,6 +1323,7 @@ mod tests {
         assert!(step.view.notice.is_some());
     }
 
+    #[cfg(feature = "dialogs")]
     #[test]
     fn relist_refreshes_the_open_dialog_token() {
         let (mut p, _) = with_token(json!({"state": "locked", "tries_left": 2}), false);
@@ -1364,15 +1393,17 @@ mod tests {
             include_str!("popup/dialogs/enroll.rs"),
             include_str!("popup/dialogs/otp_code.rs"),
             include_str!("popup/dialogs/otp_delete.rs"),
+            include_str!("popup/dialogs/key_button.rs"),
             include_str!("popup/otp_view.rs"),
             include_str!("popup/capture.rs"),
         ];
-        const PREFIXES: [&str; 29] = [
+        const PREFIXES: [&str; 30] = [
             "action_",
             "aria_capture_",
             "capture_",
             "qr_",
             "btn_",
+            "button_",
             "challenge_",
             "charset_",
             "conn_",
@@ -1470,6 +1501,54 @@ mod tests {
         })
     }
 
+    #[cfg(not(feature = "dialogs"))]
+    #[test]
+    fn first_module_defers_other_dialogs_to_the_full_one() {
+        let (_, step) = with_token(json!({"state": "locked", "tries_left": 6}), true);
+        assert_eq!(step.effects, vec![Effect::LoadFull], "demanded Change PIN");
+        let (mut p, _) = with_token(json!({"state": "locked", "tries_left": 6}), false);
+        let step = open(&mut p, Action::Authenticate);
+        assert_eq!(step.effects, vec![Effect::LoadFull]);
+        assert!(step.calls.is_empty() && step.view.dialog.is_none());
+        let mut p = with_otp();
+        let step = open_entry(&mut p, Action::OtpAdd, None);
+        assert_eq!(step.effects, vec![Effect::LoadFull]);
+        let step = open_entry(&mut p, Action::OtpCode, Some("slot-2"));
+        assert!(
+            step.effects.is_empty(),
+            "the code dialog is in the first module"
+        );
+        assert_eq!(methods(&step.calls), vec!["otp.code"]);
+    }
+
+    #[test]
+    fn replayed_inputs_give_the_same_view_and_call_ids() {
+        // popup.js replays the first module's inputs into the full one.
+        let inputs = |p: &mut Popup| {
+            let id = connected(p).calls[0].id;
+            let list = p.apply(PopupInput::Reply {
+                method: "devices.list".into(),
+                response: Response::ok(
+                    id,
+                    token_list(json!({"state": "locked", "tries_left": 6}), false),
+                ),
+            });
+            let otp = list.calls[0].clone();
+            let step = reply(p, &otp, Ok(otp_list()));
+            let code = open_entry(p, Action::OtpCode, Some("slot-2"));
+            (step, code)
+        };
+        let (mut a, mut b) = (Popup::new(Browser::Chromium), Popup::new(Browser::Chromium));
+        let (sa, ca) = inputs(&mut a);
+        let (sb, cb) = inputs(&mut b);
+        assert_eq!(sa.view, sb.view);
+        assert_eq!(ca.calls, cb.calls);
+        assert_eq!(
+            serde_json::to_string(&a.view()).ok(),
+            serde_json::to_string(&b.view()).ok()
+        );
+    }
+
     #[test]
     fn otp_code_routes_touch_events_and_copies_the_code() {
         let mut p = with_otp();
@@ -1502,6 +1581,7 @@ mod tests {
         assert!(p.apply(PopupInput::Close).effects.is_empty());
     }
 
+    #[cfg(feature = "dialogs")]
     #[test]
     fn enrollment_stores_names_and_the_tile_shows_them() {
         let mut p = with_otp();

@@ -354,7 +354,9 @@ mod tests {
 
     /// The popup end to end: a capture opens Add account (or fills the open
     /// one), asks `site.of` for the tab, sends the account with its site, and
-    /// walks an export account after account.
+    /// walks an export account after account. The first wasm module (no
+    /// `dialogs`) asks for the full one instead of opening Add account.
+    #[cfg_attr(not(feature = "dialogs"), allow(dead_code, unused_imports))]
     mod flow {
         use super::*;
         use crate::popup::{Browser, Effect, OutCall, Popup, PopupInput, PortState, Step};
@@ -415,6 +417,31 @@ mod tests {
             })
         }
 
+        #[cfg(not(feature = "dialogs"))]
+        #[test]
+        fn the_first_module_loads_the_full_one_for_a_held_capture() {
+            let mut p = Popup::new(Browser::Chromium);
+            let step = p.apply(captured(URI, None));
+            assert!(step.effects.is_empty(), "held: no token yet");
+            let step = p.apply(PopupInput::Status {
+                state: PortState::Connected,
+                hello: Some(HelloResult {
+                    protocol: 1,
+                    min_protocol: 1,
+                    product: "tessera".into(),
+                    version: "1".into(),
+                    methods: vec![],
+                }),
+                error: None,
+            });
+            assert!(step.effects.is_empty());
+            let mut p = ready();
+            let step = p.apply(captured(URI, None));
+            assert_eq!(step.effects, vec![Effect::LoadFull]);
+            assert!(step.view.dialog.is_none());
+        }
+
+        #[cfg(feature = "dialogs")]
         #[test]
         fn a_held_capture_opens_add_account_with_the_site() {
             let mut p = Popup::new(Browser::Chromium);
@@ -461,6 +488,7 @@ mod tests {
             assert!(p.view().dialog.is_none());
         }
 
+        #[cfg(feature = "dialogs")]
         #[test]
         fn several_codes_on_a_page_are_offered_each() {
             let bob = "otpauth://totp/Bank:bob?secret=KRSXG5CTMVRXEZLU&issuer=Bank";
@@ -488,6 +516,7 @@ mod tests {
             assert_eq!(add.params["account"]["issuer"], json!("Bank"));
         }
 
+        #[cfg(feature = "dialogs")]
         #[test]
         fn capture_buttons_ask_the_glue_and_errors_come_back_as_text() {
             let mut p = ready();
@@ -523,6 +552,7 @@ mod tests {
             assert!(step.calls.is_empty());
         }
 
+        #[cfg(feature = "dialogs")]
         #[test]
         fn an_export_is_added_account_after_account_into_free_slots() {
             // Two TOTP and one HOTP, as tests/e2e/capture.test.mjs builds it (protobuf by hand).

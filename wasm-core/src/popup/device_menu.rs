@@ -80,6 +80,7 @@ pub fn action_label(action: Action) -> &'static str {
         Action::OtpAdd => "action_otp_add",
         Action::OtpDelete => "action_otp_delete",
         Action::Fido => "fido_menu",
+        Action::Button => "action_button",
     }
 }
 
@@ -102,6 +103,8 @@ pub fn supports(token: &TokenInfo, action: Action) -> bool {
         Action::Personalize => has(Feature::Personalize),
         Action::OtpCode | Action::OtpAdd | Action::OtpDelete => has_otp(token),
         Action::Fido => token.applets.fido,
+        // The button types OATH slot 1's HOTP (Crescendo Key, crescendo-apdu.md §5.1).
+        Action::Button => token.applets.oath_slots > 0,
     }
 }
 
@@ -133,7 +136,7 @@ fn blocked_reason(token: &TokenInfo, action: Action) -> Option<&'static str> {
         // Always possible: they are the way out of a blocked or forced state.
         Action::Unblock | Action::ClearCache | Action::Lock => None,
         // The OTP applets have their own access control (the host says).
-        Action::OtpCode | Action::OtpAdd | Action::OtpDelete => None,
+        Action::OtpCode | Action::OtpAdd | Action::OtpDelete | Action::Button => None,
         // The FIDO app has its own PIN: the smart-card PIN's state does not matter.
         Action::Fido => None,
         Action::ChangePin if blocked => Some("reason_blocked"),
@@ -177,6 +180,9 @@ pub fn tile_actions(token: &TokenInfo) -> TileActions {
         .collect::<Vec<_>>();
     if token.applets.fido {
         menu.push(item(token, Action::Fido));
+    }
+    if supports(token, Action::Button) {
+        menu.push(item(token, Action::Button));
     }
     let (notice, primary) = if token.pin == Some(PinStatus::Blocked) {
         (
@@ -242,7 +248,12 @@ mod tests {
         ));
         let mut all = ORDER.to_vec();
         all.push(Action::Fido);
-        assert_eq!(enabled(&t), all, "FIDO last, for a token with the FIDO app");
+        all.push(Action::Button);
+        assert_eq!(
+            enabled(&t),
+            all,
+            "FIDO, then the key button, for a token with FIDO and OATH slots"
+        );
         assert_eq!(
             t.lock.expect("lock").label,
             Text::with("lock_locked_tries", ["6".to_string()])
@@ -269,8 +280,13 @@ mod tests {
         assert_eq!(t.primary.as_ref().map(|p| p.action), Some(Action::Unblock));
         assert_eq!(
             enabled(&t),
-            vec![Action::Unblock, Action::ClearCache, Action::Fido],
-            "the FIDO PIN is not the smart-card PIN"
+            vec![
+                Action::Unblock,
+                Action::ClearCache,
+                Action::Fido,
+                Action::Button
+            ],
+            "the FIDO PIN is not the smart-card PIN, the button has its own access"
         );
         let auth = &t.menu[0];
         assert_eq!(auth.reason, Some(Text::key("reason_blocked")));
@@ -296,7 +312,8 @@ mod tests {
                 Action::ChangePin,
                 Action::Unblock,
                 Action::ClearCache,
-                Action::Fido
+                Action::Fido,
+                Action::Button
             ]
         );
         assert!(!allowed(&token, Action::Recycle));

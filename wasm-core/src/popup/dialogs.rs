@@ -6,18 +6,30 @@
 //! Secrets typed into a dialog live in its [`Form`] (zeroized [`Secret`]s) and
 //! go away with the dialog.
 
+#[cfg(feature = "dialogs")]
 mod authenticate;
+#[cfg(feature = "dialogs")]
 mod change_pin;
+#[cfg(feature = "dialogs")]
 mod enroll;
 mod errors;
+#[cfg(feature = "dialogs")]
 mod fido;
 mod form;
+#[cfg(feature = "dialogs")]
+mod key_button;
 mod otp_code;
+#[cfg(feature = "dialogs")]
 mod otp_delete;
+#[cfg(feature = "dialogs")]
 mod personalize;
+#[cfg(feature = "dialogs")]
 mod policy;
+#[cfg(feature = "dialogs")]
 mod recycle;
+#[cfg(feature = "dialogs")]
 mod reveal;
+#[cfg(feature = "dialogs")]
 mod unblock;
 
 pub use errors::host_error_text;
@@ -228,14 +240,24 @@ pub fn open_otp(
     title: Text,
     titles: Vec<(String, Text)>,
 ) -> Option<Box<dyn Dialog>> {
+    #[cfg(not(feature = "dialogs"))]
+    let _ = (t, titles);
     Some(match (action, entry) {
         (Action::OtpCode, Some(e)) => Box::new(otp_code::OtpCodeDialog::new(e.clone(), title)),
+        #[cfg(feature = "dialogs")]
         (Action::OtpDelete, Some(e)) => Box::new(otp_delete::OtpDelete::new(e.clone(), title)),
+        #[cfg(feature = "dialogs")]
         (Action::OtpAdd, e) => {
             Box::new(enroll::Enroll::new(t, e.and_then(|e| e.slot)).with_titles(titles))
         }
         _ => return None,
     })
+}
+
+/// Whether `action`'s dialog is missing from this build: the popup's first
+/// module (no `dialogs` feature) holds only the OTP code dialog.
+pub fn needs_full(action: Action) -> bool {
+    !cfg!(feature = "dialogs") && !matches!(action, Action::OtpCode)
 }
 
 /// Seconds left of a touch wait, from an `otp.touch` event's `remaining_ms`.
@@ -254,6 +276,7 @@ pub fn touch_block(key: &'static str, seconds: u64) -> Block {
 }
 
 /// Opens the dialog for `action` (Lock and Clear Cache have none).
+#[cfg(feature = "dialogs")]
 pub fn open(action: Action, t: &Token) -> Option<Box<dyn Dialog>> {
     Some(match action {
         Action::Authenticate => Box::new(authenticate::Authenticate::new(t)),
@@ -265,6 +288,7 @@ pub fn open(action: Action, t: &Token) -> Option<Box<dyn Dialog>> {
         Action::Recycle => Box::new(recycle::Recycle::new(t)),
         Action::Personalize => Box::new(personalize::Personalize::new(t)),
         Action::Fido => Box::new(fido::Fido::new()),
+        Action::Button => Box::new(key_button::KeyButton::new()),
         Action::Lock
         | Action::ClearCache
         | Action::OtpCode
@@ -285,6 +309,7 @@ pub fn title(kind: Action) -> Text {
         Action::Recycle => "dlg_recycle",
         Action::Personalize => "dlg_personalize",
         Action::Fido => "fido_title",
+        Action::Button => "dlg_button",
         Action::Lock => "action_lock",
         Action::ClearCache => "action_clear_cache",
         Action::OtpCode => "dlg_otp_code",
@@ -478,6 +503,7 @@ pub(crate) mod tests {
         field(body, name).is_some()
     }
 
+    #[cfg(feature = "dialogs")]
     #[test]
     fn every_dialog_opens_for_its_action() {
         let t = crescendo(Some(6));
@@ -491,6 +517,7 @@ pub(crate) mod tests {
             Action::Recycle,
             Action::Personalize,
             Action::Fido,
+            Action::Button,
         ] {
             assert_eq!(open(a, &t).map(|d| d.kind()), Some(a));
         }

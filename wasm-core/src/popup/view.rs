@@ -265,6 +265,8 @@ pub enum Action {
     OtpDelete,
     /// The FIDO panel (PIN, passkeys, reset, troubleshooting).
     Fido,
+    /// What the key's button types on a single and a double press.
+    Button,
 }
 
 /// One kebab-menu item (or a tile's primary button).
@@ -322,6 +324,9 @@ pub enum InputKind {
     Select,
     /// One of a few options, as radio buttons.
     Radio,
+    /// A key recorder: the glue sends `[{code, shift, altgr}]` (KeyboardEvent
+    /// `code`, `shiftKey`, AltGraph) as JSON; `value` is what the keys type.
+    Keys,
 }
 
 /// One option of a select or radio field.

@@ -62,7 +62,7 @@ fn run() -> Result<(), String> {
         .ok_or("unexpected OUT_DIR layout")?
         .to_path_buf();
     let wasm_target_dir = profile_dir.join("wasm-target");
-    // The popup's first module: tiles, codes, fill plan (no `dialogs`, no `site`).
+    // The popup's first module: tiles and the OTP code dialog (no `full`, no `site`).
     let wasm = build_wasm(
         &root,
         &wasm_target_dir,
@@ -71,13 +71,14 @@ fn run() -> Result<(), String> {
         Some(""),
     )?;
     let wasm = keep_as(&wasm, "tessera_core")?;
-    // Every dialog, loaded when the user opens one (Effect::LoadFull).
+    // Every dialog (loaded when the user opens one, Effect::LoadFull) and the
+    // background's fill decisions.
     let full = build_wasm(
         &root,
         &wasm_target_dir,
         "tessera-core",
         WASM_PROFILE,
-        Some("dialogs"),
+        Some("full"),
     )?;
     let full = keep_as(&full, "tessera_core_full")?;
     // A separate cargo run, so the decoder's dependencies cannot change the popup's features.

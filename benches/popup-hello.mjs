@@ -21,16 +21,19 @@ async function once() {
   return ms;
 }
 
-/** Popup open → the first token tile (the virtual Crescendo Key behind pcscd) drawn. */
-async function tiles() {
+/** Popup open → `selector` drawn (polled every frame); also the popup's own marks. */
+async function until(selector) {
   const page = await browser.context.newPage();
   await page.goto(POPUP_URL);
-  await page.waitForFunction(() => document.querySelector('#token-list li:not(.empty)'), null,
-    { timeout: 15000, polling: 'raf' });
+  await page.waitForFunction((sel) => document.querySelector(sel), selector, { timeout: 15000, polling: 'raf' });
   const ms = await page.evaluate(() => performance.now());
+  const marks = await page.evaluate(() => ['popup-js', 'wasm-ready']
+    .map((m) => performance.getEntriesByName(m)[0]?.startTime ?? NaN));
   await page.close();
-  return ms;
+  return { ms, marks };
 }
+/** Popup open → the first token tile (the virtual Crescendo Key behind pcscd) drawn. */
+const tiles = async () => (await until('#token-list li:not(.empty)')).ms;
 
 try {
   await once(); // warm-up: wasm compiled, host started
@@ -52,6 +55,12 @@ try {
     const t = [];
     for (let i = 0; i < N; i++) t.push(await tiles());
     console.log(`popup open → token tile shown (virtual Crescendo Key via pcscd), median of ${N}: ${median(t).toFixed(1)} ms (min ${Math.min(...t).toFixed(1)}, max ${Math.max(...t).toFixed(1)})`);
+    const otp = [];
+    for (let i = 0; i < N; i++) otp.push(await until('section.otp.otp-ready'));
+    const ms = otp.map((o) => o.ms);
+    const js = otp.map((o) => o.marks[0]);
+    const wasm = otp.map((o) => o.marks[1]);
+    console.log(`popup open → OTP tiles listed (otp.list answered), median of ${N}: ${median(ms).toFixed(1)} ms (p95 ${[...ms].sort((a, b) => a - b)[Math.ceil(N * 0.95) - 1].toFixed(1)}); popup.js running at ${median(js).toFixed(1)} ms, wasm ready at ${median(wasm).toFixed(1)} ms`);
   } finally {
     await card.stop();
     await pcscd.stop();

@@ -1,7 +1,9 @@
 // Background service worker: the only owner of the native port.
 // Plumbing only: connect, hello, correlate ids, reconnect, fan out to popups.
 // Decisions (what a disconnect means, what to show) live in tessera-core.
-import init, { protocolVersion } from './wasm/tessera_core.js';
+// The full module: the background also runs the fill decisions (bg-fill.js).
+import init, { protocolVersion } from './wasm/tessera_core_full.js';
+import { installFill } from './bg-fill.js';
 import './bg-capture.js';
 
 const HOST_NAME = 'com.tessera.host';
@@ -44,6 +46,10 @@ function onHostMessage(msg) {
   if (msg && typeof msg.event === 'string') {
     // Progress of one request goes to the popup that asked, under its own id.
     const caller = msg.id != null ? callers.get(msg.id) : null;
+    if (caller?.onEvent) {
+      caller.onEvent(msg); // a request of the background itself (bg-fill.js)
+      return;
+    }
     if (caller) {
       if (popups.has(caller.port)) caller.port.postMessage({ kind: 'event', ...msg, id: caller.id });
       return;
@@ -106,6 +112,10 @@ chrome.runtime.onConnect.addListener((p) => {
   // scripts also carry our id, but their sender.url is the web page's.
   const ours = p.sender?.id === chrome.runtime.id &&
     (p.sender?.url ?? '').startsWith(chrome.runtime.getURL(''));
+  if (ours && p.name === 'fill') {
+    fillPort(p); // the popup's fill panel (bg-fill.js)
+    return;
+  }
   if (p.name !== 'popup' || !ours) {
     p.disconnect();
     return;
@@ -121,4 +131,6 @@ chrome.runtime.onConnect.addListener((p) => {
   if (!port && !retryTimer) connect();
 });
 
+// Listeners are registered synchronously (MV3: events that wake the worker).
+const fillPort = installFill({ host: callHost, wasm: wasmReady });
 connect();

@@ -48,8 +48,10 @@ export function collectFields() {
  * Types `code` per `plan` ({kind: single, index} | {kind: split, indices}).
  * Uses the native value setter and input/change events, so framework-controlled
  * inputs (React, Vue) see the change; returns how many fields were filled.
+ * `submit` (the user's auto-submit setting, off by default) then submits the
+ * filled field's form (or, in a same-origin frame, the form around the frame).
  */
-export function fillCode(plan, code) {
+export function fillCode(plan, code, submit = false) {
   const docs = [document];
   for (const f of document.querySelectorAll('iframe')) {
     try { if (f.contentDocument) docs.push(f.contentDocument); } catch { /* cross-origin */ }
@@ -70,18 +72,27 @@ export function fillCode(plan, code) {
     el.dispatchEvent(new InputEvent('input', { bubbles: true, data: value, inputType: 'insertText' }));
     el.dispatchEvent(new Event('change', { bubbles: true }));
   };
+  const submitFrom = (el) => {
+    if (!submit || !el) return;
+    const form = el.form ?? el.closest('form') ?? el.ownerDocument.defaultView.frameElement?.closest('form');
+    // After the page's own input handlers ran (React re-renders, focus moves).
+    if (form) setTimeout(() => form.requestSubmit(), 50);
+  };
   if (plan.kind === 'single') {
     const el = byIndex(plan.index);
     if (!el) return 0;
     type(el, code);
+    submitFrom(el);
     return 1;
   }
   if (plan.kind === 'split') {
     let n = 0;
+    let last = null;
     plan.indices.forEach((i, k) => {
       const el = byIndex(i);
-      if (el && code[k] !== undefined) { type(el, code[k]); n++; }
+      if (el && code[k] !== undefined) { type(el, code[k]); n++; last = el; }
     });
+    submitFrom(last);
     return n;
   }
   return 0;

@@ -4,6 +4,7 @@
 import init, { PopupCore } from './wasm/tessera_core.js';
 import { dialogRenderer } from './popup-dialogs.js';
 import { listenForCaptures, runCapture } from './popup-capture.js';
+import { loadAccounts, onAccountsChanged, saveAccounts } from './accounts-store.js';
 
 const $ = (id) => document.getElementById(id);
 const t = (text) => (text ? chrome.i18n.getMessage(text.key, text.args) || text.key : '');
@@ -304,11 +305,13 @@ $('fix-copy').addEventListener('click', async () => {
 });
 
 // Connect to the background while the wasm core compiles; replay what arrived meanwhile.
+performance.mark('popup-js');
 const port = chrome.runtime.connect({ name: 'popup' });
 const early = [];
 const buffer = (input) => early.push(input);
 port.onMessage.addListener(buffer);
 await init();
+performance.mark('wasm-ready');
 const brands = navigator.userAgentData?.brands?.map((b) => b.brand) ?? [];
 let core = new PopupCore(location.href, JSON.stringify(brands));
 const renderDialog = dialogRenderer({ t, send: (input) => send(input) });
@@ -366,7 +369,7 @@ function step(input) {
         .then(() => announce(chrome.i18n.getMessage('copied')))
         .catch(() => announce(chrome.i18n.getMessage('copy_failed')));
     } else if (effect.kind === 'store_accounts') {
-      chrome.storage.local.set({ accounts: effect.accounts });
+      saveAccounts(effect.accounts);
     } else if (effect.kind === 'capture') {
       runCapture(effect.source, step);
     }
@@ -374,7 +377,11 @@ function step(input) {
 }
 send = step;
 // Account names the extension keeps (no secrets): the core names Crescendo slots with them.
-step({ kind: 'accounts', accounts: (await chrome.storage.local.get('accounts')).accounts ?? {} });
+step({ kind: 'accounts', accounts: await loadAccounts() });
+onAccountsChanged((accounts) => step({ kind: 'accounts', accounts }));
+// The tab's site (popup-fill.js asks the host): accounts added now are bound to it.
+document.addEventListener('tessera-site', (e) => step({ kind: 'site', registrable: e.detail }));
+if (document.body.dataset.fillSite) step({ kind: 'site', registrable: document.body.dataset.fillSite });
 port.onMessage.removeListener(buffer);
 early.splice(0).forEach(step);
 port.onMessage.addListener(step);

@@ -19,7 +19,7 @@ cargo clippy -p tessera-qr --target wasm32-unknown-unknown --locked -- -D warnin
 
 step "Rust tests (unit, host protocol over pipes, install/uninstall)"
 cargo test --workspace --locked
-# The popup's first wasm module is tessera-core without its `dialogs` feature.
+# The popup's first wasm module is tessera-core without its `full` feature.
 cargo test -p tessera-core --lib --no-default-features --locked
 
 if [[ "${TESSERA_FUZZ_SECONDS:-0}" -gt 0 ]]; then

@@ -149,7 +149,10 @@ describe('device management in the popup', () => {
         await page.keyboard.press('ArrowDown');
         assert.equal(await focusedItem(), 'Change PIN');
         await page.keyboard.press('End');
-        assert.equal(await focusedItem(), 'FIDO (passkeys)', 'FIDO last: the key has the FIDO app');
+        assert.equal(await focusedItem(), 'Key button…', 'the key button last: the key has OATH slots');
+        await page.keyboard.press('ArrowUp');
+        assert.equal(await focusedItem(), 'FIDO (passkeys)', 'FIDO before it: the key has the FIDO app');
+        await page.keyboard.press('End');
         await page.keyboard.press('ArrowDown');
         assert.equal(await focusedItem(), 'Authenticate', 'wraps around');
         await shot(page, 'menu', true);

@@ -118,6 +118,8 @@ describe('FIDO in the popup', () => {
         // Keyboard: the FIDO entry is in the kebab menu.
         await tile.locator('.kebab').focus();
         await page.keyboard.press('ArrowUp');
+        assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Key button…', 'the key button last');
+        await page.keyboard.press('ArrowUp');
         assert.equal(await page.evaluate(() => document.activeElement.textContent), 'FIDO (passkeys)');
         await page.keyboard.press('Enter');
         await step(page, 'panel');

@@ -17,8 +17,8 @@ describe('fill plan + fill.js on the demo site', () => {
   let install; let site; let browser; let core; let fill;
   before(async () => {
     install = freshInstall({ install: false });
-    core = await import(pathToFileURL(join(install.extension, 'wasm/tessera_core.js')));
-    core.initSync({ module: readFileSync(join(install.extension, 'wasm/tessera_core_bg.wasm')) });
+    core = await import(pathToFileURL(join(install.extension, 'wasm/tessera_core_full.js')));
+    core.initSync({ module: readFileSync(join(install.extension, 'wasm/tessera_core_full_bg.wasm')) });
     fill = await import(pathToFileURL(join(install.extension, 'fill.js')));
     site = await startDemoSite();
     browser = await chromium.launch({

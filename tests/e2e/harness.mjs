@@ -147,7 +147,7 @@ export function freshInstall({ install = true } = {}) {
 }
 
 /** Launches headless Chromium with the extension; returns {context, pid, close}. */
-export async function launchChromium({ profile, extension, env = {} }) {
+export async function launchChromium({ profile, extension, env = {}, args = [] }) {
   mkdirSync(ARTIFACTS, { recursive: true });
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -160,6 +160,7 @@ export async function launchChromium({ profile, extension, env = {} }) {
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
       `--disable-extensions-except=${extension}`, `--load-extension=${extension}`,
+      ...args,
     ],
   });
   const pid = context.browser()?.process?.()?.pid ?? null;

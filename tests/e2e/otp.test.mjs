@@ -255,7 +255,7 @@ describe('OTP in the popup', () => {
         await waitClosed(page);
         await waitFor(async () => /Account deleted/.test(await page.locator('#notice').textContent()), { what: 'deleted notice' });
         await waitFor(async () => (await tile.locator('li.otp-tile.empty').count()) === 2, { what: 'slot 3 empty again' });
-        const stored = await page.evaluate(() => chrome.storage.local.get('accounts'));
+        const stored = await page.evaluate(() => chrome.storage.sync.get('accounts'));
         const keys = Object.keys(stored.accounts);
         assert.ok(keys.some((k) => k.endsWith('/slot-2')) && !keys.some((k) => k.endsWith('/slot-3')), JSON.stringify(keys));
         assert.ok(!JSON.stringify(stored).includes(bob) && !JSON.stringify(stored).includes(RFC_KEY_HEX), 'no secret in storage');

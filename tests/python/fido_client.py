@@ -35,10 +35,24 @@ def token(ctap2, pin, permissions, rp_id=None):
     return client_pin, client_pin.get_pin_token(pin, permissions, rp_id)
 
 
+def open_ctap2():
+    """The device and its Ctap2. Right after a replug the host re-probes the
+    card, and a SELECT racing that probe can fail once: try again for 3 s."""
+    deadline = time.time() + 3
+    while True:
+        dev = device()
+        try:
+            return dev, Ctap2(dev)
+        except ValueError:
+            dev.close()
+            if time.time() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def run(command, args):
-    dev = device()
+    dev, ctap2 = open_ctap2()
     try:
-        ctap2 = Ctap2(dev)
         if command == "info":
             info = ctap2.info
             return {

@@ -38,6 +38,7 @@ pub fn protocol_version() -> u32 {
 
 /// Where a code of `digits` characters goes: `fillPlan(JSON.stringify(fields), 6)`
 /// → a [`crate::fill::Plan`] as JSON (see `extension/fill.js`).
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_name = fillPlan)]
 pub fn fill_plan(fields_json: &str, digits: usize) -> Result<String, JsError> {
     let fields: Vec<crate::fill::Field> =
@@ -60,4 +61,80 @@ pub fn crop_rect(region_json: &str, image_width: u32, image_height: u32) -> Stri
         Err(crate::capture::CropError::TooSmall) => r#"{"error":"too_small"}"#.to_owned(),
         Err(crate::capture::CropError::Invalid) => r#"{"error":"invalid"}"#.to_owned(),
     }
+}
+
+/// `fillDecide(JSON.stringify({site, accounts, lists, want, frame?}))` → `{candidates, choice, warnings}`
+/// (see [`crate::binding`]): `site` is the host's `site.of` answer for the
+/// browser-reported tab URL (or null), `lists` the `otp.list` answers per
+/// device, `want` the account the user clicked (null: shortcut / menu).
+#[cfg(feature = "full")]
+#[wasm_bindgen(js_name = fillDecide)]
+pub fn fill_decide(input_json: &str) -> Result<String, JsError> {
+    use crate::binding::{candidates, choose, DeviceList, TabSite};
+    #[derive(serde::Deserialize)]
+    struct Input {
+        site: Option<TabSite>,
+        #[serde(default)]
+        accounts: serde_json::Value,
+        #[serde(default)]
+        lists: Vec<DeviceList>,
+        #[serde(default)]
+        want: Option<String>,
+        /// The `site.of` of the frame to fill, when not the top one.
+        #[serde(default)]
+        frame: Option<TabSite>,
+    }
+    let input: Input =
+        serde_json::from_str(input_json).map_err(|e| JsError::new(&e.to_string()))?;
+    let accounts: crate::popup::Accounts =
+        serde_json::from_value(input.accounts).unwrap_or_default();
+    let c = candidates(input.site.as_ref(), &accounts, &input.lists);
+    let mut choice = choose(input.site.as_ref(), &c, input.want.as_deref());
+    if let (Some(tab), Some(frame)) = (input.site.as_ref(), input.frame.as_ref()) {
+        if !crate::binding::frame_allowed(tab, frame) {
+            choice = crate::binding::Choice::Popup {
+                reason: crate::binding::PopupReason::ForeignFrame,
+                key: None,
+            };
+        }
+    }
+    let warnings = input.site.as_ref().map(crate::binding::warnings);
+    serde_json::to_string(
+        &serde_json::json!({"candidates": c, "choice": choice, "warnings": warnings}),
+    )
+    .map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// `bindSite(accountsJson, key, domain)` → the accounts with `domain` added to
+/// `key` (the user confirmed it), as JSON.
+#[cfg(feature = "full")]
+#[wasm_bindgen(js_name = bindSite)]
+pub fn bind_site(accounts_json: &str, key: &str, domain: &str) -> Result<String, JsError> {
+    let mut accounts: crate::popup::Accounts =
+        serde_json::from_str(accounts_json).unwrap_or_default();
+    crate::binding::bind(&mut accounts, key, domain);
+    serde_json::to_string(&accounts).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// `exportBindings(accountsJson)` → the export file's text (names and domains only).
+#[cfg(feature = "full")]
+#[wasm_bindgen(js_name = exportBindings)]
+pub fn export_bindings(accounts_json: &str) -> Result<String, JsError> {
+    let accounts: crate::popup::Accounts = serde_json::from_str(accounts_json).unwrap_or_default();
+    serde_json::to_string_pretty(&crate::binding::export(&accounts))
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// `importBindings(accountsJson, fileText)` → `{accounts, added}` or
+/// `{error}` (the reason, for the user).
+#[cfg(feature = "full")]
+#[wasm_bindgen(js_name = importBindings)]
+pub fn import_bindings(accounts_json: &str, text: &str) -> Result<String, JsError> {
+    let mut accounts: crate::popup::Accounts =
+        serde_json::from_str(accounts_json).unwrap_or_default();
+    let out = match crate::binding::import(&mut accounts, text) {
+        Ok(added) => serde_json::json!({"accounts": accounts, "added": added}),
+        Err(e) => serde_json::json!({"error": e.to_string()}),
+    };
+    serde_json::to_string(&out).map_err(|e| JsError::new(&e.to_string()))
 }

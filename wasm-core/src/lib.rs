@@ -6,6 +6,7 @@
 //! the OTP account model and parsers ([`otp`]).
 //! The [`bindings`] module, present only on wasm32, is glue and nothing else.
 
+pub mod binding;
 pub mod browser;
 pub mod capture;
 pub mod fill;

@@ -7,14 +7,14 @@
 //! every host call and routes each reply to whoever waits for it, so a late
 //! answer to a closed dialog is ignored.
 
-#[cfg_attr(not(feature = "dialogs"), allow(dead_code))]
+#[cfg_attr(not(feature = "full"), allow(dead_code))]
 mod capture;
 mod device_menu;
 // The first module (no `dialogs` feature) leaves some shared helpers unused.
-#[cfg_attr(not(feature = "dialogs"), allow(dead_code))]
+#[cfg_attr(not(feature = "full"), allow(dead_code))]
 mod dialogs;
 mod disconnect;
-#[cfg_attr(not(feature = "dialogs"), allow(dead_code))]
+#[cfg_attr(not(feature = "full"), allow(dead_code))]
 mod otp_view;
 mod view;
 
@@ -23,7 +23,7 @@ pub use capture::{Capture, Source as CaptureSource};
 pub use device_menu::{tile_actions, TileActions};
 pub use dialogs::{AccountMeta, Dialog, Token};
 pub use disconnect::classify_disconnect;
-pub use otp_view::Accounts;
+pub use otp_view::{entry_title, meta_key, Accounts};
 pub use view::{
     Action, Block, ButtonView, Choice, ConnState, ConnectionView, DialogView, FieldView, HostView,
     InputKind, LockState, LockView, MenuItem, NoticeView, OtpState, OtpTile, OtpView, RowButton,
@@ -110,6 +110,13 @@ pub enum PopupInput {
     /// open (a region or a context-menu image reported when the popup opened),
     /// it opens one on the first token that can add an account.
     Captured(Capture),
+    /// The registrable domain of the tab the popup was opened on (`site.of`
+    /// of the browser's `tab.url`): accounts added now are bound to it.
+    Site {
+        /// `None`: not an http(s) page.
+        #[serde(default)]
+        registrable: Option<String>,
+    },
 }
 
 /// A host call the glue should make on the popup's behalf.
@@ -208,6 +215,8 @@ pub struct Popup {
     effects: Vec<Effect>,
     /// A capture waiting for a token to add it to.
     pending_capture: Option<Capture>,
+    /// The active tab's registrable domain (crate::binding).
+    site: Option<String>,
 }
 
 impl Popup {
@@ -234,6 +243,7 @@ impl Popup {
             accounts: Accounts::new(),
             effects: vec![],
             pending_capture: None,
+            site: None,
         }
     }
 
@@ -301,6 +311,10 @@ impl Popup {
                     vec![]
                 }
             },
+            PopupInput::Site { registrable } => {
+                self.site = registrable;
+                vec![]
+            }
         };
         let mut calls = calls;
         calls.extend(self.open_pending_capture());
@@ -491,11 +505,11 @@ impl Popup {
             self.effects.push(Effect::LoadFull);
             return vec![];
         }
-        #[cfg(feature = "dialogs")]
+        #[cfg(feature = "full")]
         let Some(mut machine) = dialogs::open(action, &token) else {
             return vec![];
         };
-        #[cfg(not(feature = "dialogs"))]
+        #[cfg(not(feature = "full"))]
         let Some(mut machine) = Option::<Box<dyn dialogs::Dialog>>::None
         else {
             return vec![];
@@ -566,7 +580,13 @@ impl Popup {
             if let Some(d) = &self.dialog {
                 let key = otp_view::meta_key(&d.token.id, &entry);
                 match meta {
-                    Some(m) => self.accounts.insert(key, m),
+                    Some(mut m) => {
+                        // Enrolled from the popup of a page: bound to that page's site.
+                        if d.machine.kind() == Action::OtpAdd && m.site.is_none() {
+                            m.site = self.site.clone();
+                        }
+                        self.accounts.insert(key, m)
+                    }
                     None => self.accounts.remove(&key),
                 };
                 self.effects.push(Effect::StoreAccounts {
@@ -1150,7 +1170,7 @@ mod tests {
         assert!(step.view.tokens.items[1].menu.is_empty(), "empty reader");
     }
 
-    #[cfg(feature = "dialogs")]
+    #[cfg(feature = "full")]
     #[test]
     fn authenticate_round_trip_with_busy_state_and_relist() {
         let (mut p, _) = with_token(json!({"state": "locked", "tries_left": 6}), false);
@@ -1188,7 +1208,7 @@ mod tests {
         );
     }
 
-    #[cfg(feature = "dialogs")]
+    #[cfg(feature = "full")]
     #[test]
     fn stale_replies_are_ignored_and_closing_drops_secrets() {
         let (mut p, _) = with_token(json!({"state": "locked", "tries_left": 6}), false);
@@ -1242,7 +1262,7 @@ mod tests {
         );
     }
 
-    #[cfg(feature = "dialogs")]
+    #[cfg(feature = "full")]
     #[test]
     fn disabled_actions_do_not_open() {
         let (mut p, _) = with_token(json!({"state": "blocked"}), false);
@@ -1253,7 +1273,7 @@ mod tests {
         assert_eq!(methods(&step.calls), vec!["pin.policy.get"]);
     }
 
-    #[cfg(feature = "dialogs")]
+    #[cfg(feature = "full")]
     #[test]
     fn blocked_during_authenticate_switches_to_unblock() {
         let (mut p, _) = with_token(json!({"state": "locked", "tries_left": 1}), false);
@@ -1272,7 +1292,7 @@ mod tests {
         assert_eq!(methods(&step.calls), vec!["pin.policy.get"]);
     }
 
-    #[cfg(feature = "dialogs")]
+    #[cfg(feature = "full")]
     #[test]
     fn must_change_opens_change_pin_once() {
         let (mut p, step) = with_token(json!({"state": "locked", "tries_left": 6}), true);
@@ -1296,7 +1316,7 @@ mod tests {
         assert!(open(&mut p, Action::ViewPuk).view.dialog.is_none());
     }
 
-    #[cfg(feature = "dialogs")]
+    #[cfg(feature = "full")]
     #[test]
     fn personalize_puk_step_refuses_esc_until_stored() {
         let (mut p, _) = with_token(json!({"state": "locked", "tries_left": 6}), false);
@@ -1323,7 +1343,7 @@ mod tests {
         assert!(step.view.notice.is_some());
     }
 
-    #[cfg(feature = "dialogs")]
+    #[cfg(feature = "full")]
     #[test]
     fn relist_refreshes_the_open_dialog_token() {
         let (mut p, _) = with_token(json!({"state": "locked", "tries_left": 2}), false);
@@ -1501,7 +1521,7 @@ mod tests {
         })
     }
 
-    #[cfg(not(feature = "dialogs"))]
+    #[cfg(not(feature = "full"))]
     #[test]
     fn first_module_defers_other_dialogs_to_the_full_one() {
         let (_, step) = with_token(json!({"state": "locked", "tries_left": 6}), true);
@@ -1581,7 +1601,7 @@ mod tests {
         assert!(p.apply(PopupInput::Close).effects.is_empty());
     }
 
-    #[cfg(feature = "dialogs")]
+    #[cfg(feature = "full")]
     #[test]
     fn enrollment_stores_names_and_the_tile_shows_them() {
         let mut p = with_otp();
@@ -1599,6 +1619,9 @@ mod tests {
             .view
             .dialog
             .is_none());
+        p.apply(PopupInput::Site {
+            registrable: Some("example.com".into()),
+        });
         let step = open_entry(&mut p, Action::OtpAdd, Some("slot-3"));
         assert_eq!(step.view.dialog.map(|d| d.kind), Some(Action::OtpAdd));
         field(
@@ -1622,6 +1645,9 @@ mod tests {
         };
         assert_eq!(accounts.len(), 2);
         assert_eq!(accounts["ID1/slot-3"].title(), "Example: alice");
+        // Bound to the tab the popup was opened on; the older account is not.
+        assert_eq!(accounts["ID1/slot-3"].site.as_deref(), Some("example.com"));
+        assert_eq!(accounts["ID1/slot-2"].site, None);
         let json = serde_json::to_string(&step.effects).expect("json");
         assert!(
             !json.contains("JBSWY3DPEHPK3PXP") && !json.contains("48656c6c"),

@@ -355,8 +355,8 @@ mod tests {
     /// The popup end to end: a capture opens Add account (or fills the open
     /// one), asks `site.of` for the tab, sends the account with its site, and
     /// walks an export account after account. The first wasm module (no
-    /// `dialogs`) asks for the full one instead of opening Add account.
-    #[cfg_attr(not(feature = "dialogs"), allow(dead_code, unused_imports))]
+    /// `full`) asks for the full one instead of opening Add account.
+    #[cfg_attr(not(feature = "full"), allow(dead_code, unused_imports))]
     mod flow {
         use super::*;
         use crate::popup::{Browser, Effect, OutCall, Popup, PopupInput, PortState, Step};
@@ -417,7 +417,7 @@ mod tests {
             })
         }
 
-        #[cfg(not(feature = "dialogs"))]
+        #[cfg(not(feature = "full"))]
         #[test]
         fn the_first_module_loads_the_full_one_for_a_held_capture() {
             let mut p = Popup::new(Browser::Chromium);
@@ -441,7 +441,7 @@ mod tests {
             assert!(step.view.dialog.is_none());
         }
 
-        #[cfg(feature = "dialogs")]
+        #[cfg(feature = "full")]
         #[test]
         fn a_held_capture_opens_add_account_with_the_site() {
             let mut p = Popup::new(Browser::Chromium);
@@ -488,7 +488,7 @@ mod tests {
             assert!(p.view().dialog.is_none());
         }
 
-        #[cfg(feature = "dialogs")]
+        #[cfg(feature = "full")]
         #[test]
         fn several_codes_on_a_page_are_offered_each() {
             let bob = "otpauth://totp/Bank:bob?secret=KRSXG5CTMVRXEZLU&issuer=Bank";
@@ -516,7 +516,7 @@ mod tests {
             assert_eq!(add.params["account"]["issuer"], json!("Bank"));
         }
 
-        #[cfg(feature = "dialogs")]
+        #[cfg(feature = "full")]
         #[test]
         fn capture_buttons_ask_the_glue_and_errors_come_back_as_text() {
             let mut p = ready();
@@ -552,7 +552,7 @@ mod tests {
             assert!(step.calls.is_empty());
         }
 
-        #[cfg(feature = "dialogs")]
+        #[cfg(feature = "full")]
         #[test]
         fn an_export_is_added_account_after_account_into_free_slots() {
             // Two TOTP and one HOTP, as tests/e2e/capture.test.mjs builds it (protobuf by hand).

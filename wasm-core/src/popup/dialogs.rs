@@ -6,30 +6,30 @@
 //! Secrets typed into a dialog live in its [`Form`] (zeroized [`Secret`]s) and
 //! go away with the dialog.
 
-#[cfg(feature = "dialogs")]
+#[cfg(feature = "full")]
 mod authenticate;
-#[cfg(feature = "dialogs")]
+#[cfg(feature = "full")]
 mod change_pin;
-#[cfg(feature = "dialogs")]
+#[cfg(feature = "full")]
 mod enroll;
 mod errors;
-#[cfg(feature = "dialogs")]
+#[cfg(feature = "full")]
 mod fido;
 mod form;
-#[cfg(feature = "dialogs")]
+#[cfg(feature = "full")]
 mod key_button;
 mod otp_code;
-#[cfg(feature = "dialogs")]
+#[cfg(feature = "full")]
 mod otp_delete;
-#[cfg(feature = "dialogs")]
+#[cfg(feature = "full")]
 mod personalize;
-#[cfg(feature = "dialogs")]
+#[cfg(feature = "full")]
 mod policy;
-#[cfg(feature = "dialogs")]
+#[cfg(feature = "full")]
 mod recycle;
-#[cfg(feature = "dialogs")]
+#[cfg(feature = "full")]
 mod reveal;
-#[cfg(feature = "dialogs")]
+#[cfg(feature = "full")]
 mod unblock;
 
 pub use errors::host_error_text;
@@ -118,7 +118,7 @@ pub struct Out {
 
 /// What the extension keeps about an OTP account (no secret): the names a
 /// Crescendo slot cannot hold.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AccountMeta {
     /// Issuer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -126,9 +126,14 @@ pub struct AccountMeta {
     /// Account name.
     #[serde(default)]
     pub name: String,
-    /// The site it was enrolled for.
+    /// The site it was enrolled for: the registrable domain of the tab the
+    /// popup was opened on (`site.of`), or `None` when enrolled elsewhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site: Option<String>,
+    /// More registrable domains the user confirmed for this account, one by
+    /// one (crate::binding).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<String>,
 }
 
 impl AccountMeta {
@@ -240,13 +245,13 @@ pub fn open_otp(
     title: Text,
     titles: Vec<(String, Text)>,
 ) -> Option<Box<dyn Dialog>> {
-    #[cfg(not(feature = "dialogs"))]
+    #[cfg(not(feature = "full"))]
     let _ = (t, titles);
     Some(match (action, entry) {
         (Action::OtpCode, Some(e)) => Box::new(otp_code::OtpCodeDialog::new(e.clone(), title)),
-        #[cfg(feature = "dialogs")]
+        #[cfg(feature = "full")]
         (Action::OtpDelete, Some(e)) => Box::new(otp_delete::OtpDelete::new(e.clone(), title)),
-        #[cfg(feature = "dialogs")]
+        #[cfg(feature = "full")]
         (Action::OtpAdd, e) => {
             Box::new(enroll::Enroll::new(t, e.and_then(|e| e.slot)).with_titles(titles))
         }
@@ -257,7 +262,7 @@ pub fn open_otp(
 /// Whether `action`'s dialog is missing from this build: the popup's first
 /// module (no `dialogs` feature) holds only the OTP code dialog.
 pub fn needs_full(action: Action) -> bool {
-    !cfg!(feature = "dialogs") && !matches!(action, Action::OtpCode)
+    !cfg!(feature = "full") && !matches!(action, Action::OtpCode)
 }
 
 /// Seconds left of a touch wait, from an `otp.touch` event's `remaining_ms`.
@@ -276,7 +281,7 @@ pub fn touch_block(key: &'static str, seconds: u64) -> Block {
 }
 
 /// Opens the dialog for `action` (Lock and Clear Cache have none).
-#[cfg(feature = "dialogs")]
+#[cfg(feature = "full")]
 pub fn open(action: Action, t: &Token) -> Option<Box<dyn Dialog>> {
     Some(match action {
         Action::Authenticate => Box::new(authenticate::Authenticate::new(t)),
@@ -503,7 +508,7 @@ pub(crate) mod tests {
         field(body, name).is_some()
     }
 
-    #[cfg(feature = "dialogs")]
+    #[cfg(feature = "full")]
     #[test]
     fn every_dialog_opens_for_its_action() {
         let t = crescendo(Some(6));

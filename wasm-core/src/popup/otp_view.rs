@@ -52,6 +52,7 @@ pub fn entry_title(e: &OtpEntry, meta: Option<&AccountMeta>) -> Text {
             issuer: e.issuer.clone(),
             name: name.to_owned(),
             site: None,
+            sites: vec![],
         };
         return Text::literal(m.title());
     }
@@ -174,6 +175,7 @@ mod tests {
                 issuer: Some("Example".into()),
                 name: "alice".into(),
                 site: None,
+                sites: vec![],
             },
         );
         let v = section("ID1", Some(&Ok(crescendo_list())), &accounts);

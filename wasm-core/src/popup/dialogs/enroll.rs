@@ -422,6 +422,7 @@ impl Enroll {
             issuer: account.issuer.clone(),
             name: account.name.clone(),
             site: self.site.clone(),
+            sites: vec![],
         });
         Some(p)
     }
@@ -928,6 +929,7 @@ impl Dialog for Enroll {
                         issuer: None,
                         name: String::new(),
                         site: None,
+                        sites: vec![],
                     });
                     let id = added.entry.id.clone();
                     if let Some(n) = added.entry.slot {

@@ -158,7 +158,7 @@ function createMenu() {
 chrome.runtime.onInstalled.addListener(createMenu);
 chrome.runtime.onStartup?.addListener(createMenu);
 
-chrome.contextMenus.onClicked.addListener(async (info, tab) => {
+async function onMenuClicked(info, tab) {
   if (info.menuItemId !== MENU_ID || !tab?.id) return;
   let image = { unreadable: 1 };
   try {
@@ -175,4 +175,8 @@ chrome.contextMenus.onClicked.addListener(async (info, tab) => {
     tabId: tab.id,
   });
   await deliver(tab.id, null);
-});
+}
+chrome.contextMenus.onClicked.addListener(onMenuClicked);
+// Test hook, reachable only from this service worker (CDP evaluate in the
+// tests), never from a page: the function bound to the menu click.
+globalThis.tesseraCapture = { onMenuClicked, MENU_ID };

@@ -17,7 +17,9 @@
 // background then opens the real action popup (chrome.action.openPopup), which
 // the test reads and drives over raw CDP (Target.sendMessageToTarget).
 // (e) makes the first decoder worker die (test-only init script) to see it restarted.
-// Not exercised: the context-menu item (headless Chromium shows no context menu).
+// (f) the image context menu: headless Chromium shows no context menu, so the
+// test calls the function bound to contextMenus.onClicked (a service-worker-only
+// hook, as bg-fill.js has) after granting activeTab with the toolbar click.
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -327,6 +329,32 @@ i.src = ${JSON.stringify(linkPng)};</script>`));
       assert.ok(await demoAccepts('closed@example.com', code), 'the demo site accepts the key\'s code');
       await popup.close();
       await s.page.close(); await s.card.stop();
+    }));
+
+  test('(f) context menu "Add to security key" on the QR image: the action popup opens on Add account with it',
+    withFailureShots(GROUP, 'menu', ctx, async () => {
+      const card = await newCard();
+      const page = await browser.context.newPage();
+      await page.setViewportSize({ width: 800, height: 600 });
+      await page.goto(`http://127.0.0.1:${demo.port}/signup?account=menu@example.com`);
+      await page.bringToFront();
+      rememberSecret(base32(demo.accounts.get('menu@example.com').key));
+      // The menu click grants activeTab; headless Chromium shows no context menu, so the
+      // toolbar click grants it and the test calls the function bound to onClicked.
+      const tabId = await grantActiveTab(page);
+      const src = await page.locator('#qr').getAttribute('src');
+      await browser.worker.evaluate(async ([id, srcUrl]) => {
+        const tab = await chrome.tabs.get(id);
+        await globalThis.tesseraCapture.onMenuClicked(
+          { menuItemId: globalThis.tesseraCapture.MENU_ID, srcUrl, frameId: 0, mediaType: 'image' }, tab);
+      }, [tabId, src]);
+      const text = await waitFor(async () => {
+        const t = await evaluateInActionPopup(`(() => { const d = document.querySelector('dialog#dialog');
+          return d?.open ? d.dataset.kind + ' ' + d.dataset.step + ' ' + d.textContent : ''; })()`);
+        return /Tessera Demo:menu@example.com/.test(t) && /Read from a QR code on 127\.0\.0\.1/.test(t) ? t : null;
+      }, { ms: 15000, what: 'Add account with the image\'s account in the opened popup' });
+      assert.match(text, /^otp_add form /);
+      await page.close(); await card.stop();
     }));
 
   test('(b′) region: Esc on the overlay cancels and says so',

@@ -4,6 +4,7 @@
 // The full module: the background also runs the fill decisions (bg-fill.js).
 import init, { protocolVersion } from './wasm/tessera_core_full.js';
 import { installFill } from './bg-fill.js';
+import './bg-capture.js';
 
 const HOST_NAME = 'com.tessera.host';
 const HELLO_TIMEOUT_MS = 5000;

@@ -4,6 +4,7 @@
 // the inputs and in the core only, never in storage or the console.
 
 import { buildFidoBlock, updateFidoBlock } from './popup-fido.js';
+import { buildCaptureBlock } from './popup-capture.js';
 import { buildKeysField, updateKeysField } from './popup-keys.js';
 
 const $ = (id) => document.getElementById(id);
@@ -143,7 +144,7 @@ export function dialogRenderer({ t, send }) {
           el('output', { class: 'otp-code', 'aria-labelledby': 'otp-code-label', 'data-output': 'code' }),
           el('div', { class: 'countdown' }, el('div', { class: 'countdown-bar' }, el('span')),
             el('p', { class: 'countdown-text muted' })));
-        default: return buildFidoBlock(b, { t, send, el }) ?? el('div');
+        default: return buildFidoBlock(b, { t, send, el }) ?? buildCaptureBlock(b, { t, send, el }) ?? el('div');
       }
     }));
     for (const input of body.querySelectorAll('input:not([type=radio]):not([type=checkbox])')) {

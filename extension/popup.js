@@ -3,6 +3,7 @@
 // popup.rs (tiles, menus) and popup/dialogs (dialogs).
 import init, { PopupCore } from './wasm/tessera_core.js';
 import { dialogRenderer } from './popup-dialogs.js';
+import { listenForCaptures, runCapture } from './popup-capture.js';
 import { loadAccounts, onAccountsChanged, saveAccounts } from './accounts-store.js';
 
 const $ = (id) => document.getElementById(id);
@@ -369,6 +370,8 @@ function step(input) {
         .catch(() => announce(chrome.i18n.getMessage('copy_failed')));
     } else if (effect.kind === 'store_accounts') {
       saveAccounts(effect.accounts);
+    } else if (effect.kind === 'capture') {
+      runCapture(effect.source, step);
     }
   }
 }
@@ -382,6 +385,8 @@ if (document.body.dataset.fillSite) step({ kind: 'site', registrable: document.b
 port.onMessage.removeListener(buffer);
 early.splice(0).forEach(step);
 port.onMessage.addListener(step);
+// A region or context-menu image the background holds for this popup (QR capture).
+listenForCaptures(step);
 // Load the full module once the first view is up, so a dialog opens without a
 // wait and the input log above stays short-lived.
 requestIdleCallback(() => switchToFull(null), { timeout: 1000 });

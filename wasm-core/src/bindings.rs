@@ -47,6 +47,22 @@ pub fn fill_plan(fields_json: &str, digits: usize) -> Result<String, JsError> {
         .map_err(|e| JsError::new(&e.to_string()))
 }
 
+/// Where a dragged region lies in a screenshot: `cropRect(JSON.stringify(region), w, h)`
+/// → `{"x","y","width","height"}` in screenshot pixels, or `{"error":"too_small"|"invalid"}`
+/// (see [`crate::capture::crop`]).
+#[wasm_bindgen(js_name = cropRect)]
+pub fn crop_rect(region_json: &str, image_width: u32, image_height: u32) -> String {
+    let region: Result<crate::capture::Region, _> = serde_json::from_str(region_json);
+    let result = region
+        .map_err(|_| crate::capture::CropError::Invalid)
+        .and_then(|r| crate::capture::crop(&r, image_width, image_height));
+    match result {
+        Ok(rect) => serde_json::to_string(&rect).unwrap_or_default(),
+        Err(crate::capture::CropError::TooSmall) => r#"{"error":"too_small"}"#.to_owned(),
+        Err(crate::capture::CropError::Invalid) => r#"{"error":"invalid"}"#.to_owned(),
+    }
+}
+
 /// `fillDecide(JSON.stringify({site, accounts, lists, want, frame?}))` → `{candidates, choice, warnings}`
 /// (see [`crate::binding`]): `site` is the host's `site.of` answer for the
 /// browser-reported tab URL (or null), `lists` the `otp.list` answers per

@@ -8,6 +8,7 @@
 
 pub mod binding;
 pub mod browser;
+pub mod capture;
 pub mod fill;
 pub mod identity;
 pub mod keyboard;

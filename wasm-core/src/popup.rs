@@ -7,6 +7,8 @@
 //! every host call and routes each reply to whoever waits for it, so a late
 //! answer to a closed dialog is ignored.
 
+#[cfg_attr(not(feature = "full"), allow(dead_code))]
+mod capture;
 mod device_menu;
 // The first module (no `dialogs` feature) leaves some shared helpers unused.
 #[cfg_attr(not(feature = "full"), allow(dead_code))]
@@ -17,6 +19,7 @@ mod otp_view;
 mod view;
 
 pub use crate::browser::Browser;
+pub use capture::{Capture, Source as CaptureSource};
 pub use device_menu::{tile_actions, TileActions};
 pub use dialogs::{AccountMeta, Dialog, Token};
 pub use disconnect::classify_disconnect;
@@ -103,6 +106,10 @@ pub enum PopupInput {
     },
     /// The user pressed Esc (or the dialog's close).
     Close,
+    /// A QR capture's outcome (popup/capture.rs). With no Add account dialog
+    /// open (a region or a context-menu image reported when the popup opened),
+    /// it opens one on the first token that can add an account.
+    Captured(Capture),
     /// The registrable domain of the tab the popup was opened on (`site.of`
     /// of the browser's `tab.url`): accounts added now are bound to it.
     Site {
@@ -149,6 +156,11 @@ pub enum Effect {
         /// The whole map.
         accounts: Accounts,
     },
+    /// Capture a QR code (extension/popup-capture.js), then send `captured`.
+    Capture {
+        /// How.
+        source: CaptureSource,
+    },
     /// This build lacks the dialog the input opens: discard this step, load the
     /// full module, replay the inputs applied so far into it, then apply this
     /// input there (the core is deterministic, so call ids match).
@@ -166,7 +178,8 @@ struct OpenDialog {
 }
 
 /// Calls that change nothing on the token: a dialog waiting for one may close.
-const READS: [&str; 4] = [
+const READS: [&str; 5] = [
+    "site.of",
     "pin.policy.get",
     "pin.unblock.challenge",
     "fido.info",
@@ -200,6 +213,8 @@ pub struct Popup {
     otp_calls: Vec<(u64, String)>,
     accounts: Accounts,
     effects: Vec<Effect>,
+    /// A capture waiting for a token to add it to.
+    pending_capture: Option<Capture>,
     /// The active tab's registrable domain (crate::binding).
     site: Option<String>,
 }
@@ -227,6 +242,7 @@ impl Popup {
             otp_calls: vec![],
             accounts: Accounts::new(),
             effects: vec![],
+            pending_capture: None,
             site: None,
         }
     }
@@ -285,11 +301,23 @@ impl Popup {
             },
             PopupInput::Press { id } => self.on_press(&id),
             PopupInput::Close => self.on_press("cancel"),
+            PopupInput::Captured(c) => match self.dialog.as_mut() {
+                Some(d) if d.machine.kind() == Action::OtpAdd && d.pending.is_none() => {
+                    let out = d.machine.captured(&d.token, c);
+                    self.apply_out(out)
+                }
+                _ => {
+                    self.pending_capture = Some(c);
+                    vec![]
+                }
+            },
             PopupInput::Site { registrable } => {
                 self.site = registrable;
                 vec![]
             }
         };
+        let mut calls = calls;
+        calls.extend(self.open_pending_capture());
         Step {
             view: self.view(),
             calls,
@@ -545,6 +573,9 @@ impl Popup {
         if let Some(text) = out.copy {
             self.effects.push(Effect::Copy { text });
         }
+        if let Some(source) = out.capture {
+            self.effects.push(Effect::Capture { source });
+        }
         if let Some((entry, meta)) = out.store {
             if let Some(d) = &self.dialog {
                 let key = otp_view::meta_key(&d.token.id, &entry);
@@ -568,6 +599,33 @@ impl Popup {
         }
         if out.relist {
             calls.push(self.call("devices.list", Value::Object(Default::default())));
+        }
+        calls
+    }
+
+    /// Opens Add account for a waiting capture once a token's OTP list is in
+    /// and nothing else is open; until then the notice says what it waits for.
+    fn open_pending_capture(&mut self) -> Vec<OutCall> {
+        if self.pending_capture.is_none() || self.dialog.is_some() || self.quick.is_some() {
+            return vec![];
+        }
+        let device = self.otp.iter().find_map(|(d, l)| {
+            l.as_ref()
+                .ok()
+                .filter(|l| !l.support.kinds.is_empty())
+                .map(|_| d.clone())
+        });
+        let Some(device) = device else {
+            self.notice = Some(NoticeView {
+                text: Text::key("notice_capture_waiting"),
+                tone: Tone::Info,
+            });
+            return vec![];
+        };
+        let mut calls = self.on_open(&device, Action::OtpAdd, None);
+        if let (Some(c), Some(d)) = (self.pending_capture.take(), self.dialog.as_mut()) {
+            let out = d.machine.captured(&d.token, c);
+            calls.extend(self.apply_out(out));
         }
         calls
     }
@@ -1357,9 +1415,13 @@ mod tests {
             include_str!("popup/dialogs/otp_delete.rs"),
             include_str!("popup/dialogs/key_button.rs"),
             include_str!("popup/otp_view.rs"),
+            include_str!("popup/capture.rs"),
         ];
-        const PREFIXES: [&str; 27] = [
+        const PREFIXES: [&str; 30] = [
             "action_",
+            "aria_capture_",
+            "capture_",
+            "qr_",
             "btn_",
             "button_",
             "challenge_",
@@ -1391,7 +1453,15 @@ mod tests {
         for src in sources {
             for literal in src.split('"').skip(1).step_by(2) {
                 // Field names that look like keys.
-                const NOT_KEYS: [&str; 2] = ["fido_shared", "fido_pin_error"];
+                const NOT_KEYS: [&str; 7] = [
+                    "fido_shared",
+                    "fido_pin_error",
+                    "capture_tab",
+                    "capture_region",
+                    "capture_images",
+                    "capture_clipboard",
+                    "capture_menu",
+                ];
                 let is_key = PREFIXES.iter().any(|p| literal.starts_with(p))
                     && !NOT_KEYS.contains(&literal)
                     && !literal.ends_with('_')

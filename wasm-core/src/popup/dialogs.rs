@@ -112,6 +112,8 @@ pub struct Out {
     pub copy: Option<Secret>,
     /// Account metadata to keep (`Some`) or forget (`None`) for an entry id.
     pub store: Option<(String, Option<AccountMeta>)>,
+    /// Capture a QR code this way (the glue reports back with `captured`).
+    pub capture: Option<super::capture::Source>,
 }
 
 /// What the extension keeps about an OTP account (no secret): the names a
@@ -226,6 +228,10 @@ pub trait Dialog {
     }
     /// A host event for this dialog's pending call (`otp.touch`).
     fn event(&mut self, _t: &Token, _name: &str, _data: &Value) -> Out {
+        Out::none()
+    }
+    /// What a QR capture found (Add account only).
+    fn captured(&mut self, _t: &Token, _c: super::capture::Capture) -> Out {
         Out::none()
     }
 }

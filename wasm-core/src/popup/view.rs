@@ -471,6 +471,13 @@ pub enum Block {
         /// Milliseconds left when the block first shows.
         ms: u64,
     },
+    /// The QR capture buttons (Add account): each sends `press` with its id.
+    Capture {
+        /// Heading of the group ("Read a QR code").
+        label: Text,
+        /// One button per capture path.
+        items: Vec<RowButton>,
+    },
 }
 
 /// One row of a [`Block::Rows`].

@@ -17,6 +17,7 @@ use crate::protocol::{ErrorBody, ErrorCode, PinStatus};
 use crate::protocol::{OtpAccess, OtpAdded, OtpEntry, OtpFamily, OtpSupport, Verification};
 use crate::secret::Secret;
 
+use super::super::capture::{self, Capture, Offer, Source};
 use super::super::otp_view::{access_text, kind_text, kind_upper};
 use super::super::view::{Action, Block, Choice, FieldView, InputKind, Text, Tone};
 use super::form::{check_pin_entry, pin_entry, Form};
@@ -33,6 +34,8 @@ enum Step {
     Form,
     Pin,
     Overwrite(OtpEntry),
+    /// The glue is capturing (screenshot, region, images, clipboard).
+    Capturing(Source),
     Waiting,
     Done(OtpAdded),
 }
@@ -53,6 +56,16 @@ pub struct Enroll {
     error: Option<Text>,
     /// Issuer and name of what was sent (stored after success).
     sent: Option<AccountMeta>,
+    /// Codes a capture found (several: the user picks one).
+    offers: Vec<Offer>,
+    /// The registrable domain of the tab a capture came from (`site.of`).
+    site: Option<String>,
+    /// Slots this dialog filled (a migration export enrolls account after account).
+    used_slots: Vec<u8>,
+    /// The next export account to add, after one was added.
+    next_pick: Option<usize>,
+    /// The link came from a QR capture (not typed).
+    captured: bool,
 }
 
 fn kinds() -> [(OtpKind, &'static str); 3] {
@@ -108,8 +121,14 @@ fn slot_takes(slot: u8, kind: OtpKind) -> bool {
 
 /// The first free slot that takes `kind` (slot 1 last), else the first that takes it.
 fn default_slot(t: &Token, kind: OtpKind) -> u8 {
+    default_slot_besides(t, kind, &[])
+}
+
+/// [`default_slot`], counting `used` (filled since the token was listed) as taken.
+fn default_slot_besides(t: &Token, kind: OtpKind, used: &[u8]) -> u8 {
     let list = entries(t);
-    let free = |n: u8| !list.iter().any(|e| e.slot == Some(n) && e.configured);
+    let free =
+        |n: u8| !used.contains(&n) && !list.iter().any(|e| e.slot == Some(n) && e.configured);
     [2, 3, 1]
         .into_iter()
         .find(|&n| slot_takes(n, kind) && free(n))
@@ -174,6 +193,11 @@ impl Enroll {
             touch: None,
             error: None,
             sent: None,
+            offers: vec![],
+            site: None,
+            used_slots: vec![],
+            next_pick: None,
+            captured: false,
         }
     }
 
@@ -397,7 +421,7 @@ impl Enroll {
         self.sent = Some(AccountMeta {
             issuer: account.issuer.clone(),
             name: account.name.clone(),
-            site: None,
+            site: self.site.clone(),
             sites: vec![],
         });
         Some(p)
@@ -433,6 +457,24 @@ impl Enroll {
         let s = support(t);
         let crescendo = family(t) == OtpFamily::Crescendo;
         if self.uri_mode() {
+            blocks.push(capture::buttons());
+            if self.captured {
+                blocks.push(match &self.site {
+                    Some(site) => para_with("capture_loaded_site", [site.clone()], Tone::Ok),
+                    None => para("capture_loaded", Tone::Ok),
+                });
+            }
+            if self.offers.len() > 1 {
+                let mut pick = self.select("code", "field_capture_code", vec![]);
+                pick.options = self
+                    .offers
+                    .iter()
+                    .enumerate()
+                    .take(PICK_VALUES.len())
+                    .map(|(i, o)| Choice::new(PICK_VALUES[i], o.label.clone()))
+                    .collect();
+                blocks.push(Block::Field(pick));
+            }
             let mut f = self
                 .form
                 .field("uri", InputKind::Text, Text::key("field_otp_uri"));
@@ -604,6 +646,30 @@ impl Enroll {
         blocks
     }
 
+    /// Unless the user chose a slot, the slot follows what the form describes.
+    fn follow_kind(&mut self, t: &Token) {
+        if !self.slot_chosen && family(t) == OtpFamily::Crescendo {
+            if let Some(k) = self.current_kind() {
+                let slot = default_slot_besides(t, k, &self.used_slots);
+                self.form.set_plain("slot", slot.to_string());
+            }
+        }
+    }
+
+    /// Accounts in the export the form holds (0: not an export).
+    fn export_len(&self) -> usize {
+        if !self.uri_mode() {
+            return 0;
+        }
+        parse_migration(self.form.get("uri").trim()).map_or(0, |b| b.accounts.len())
+    }
+
+    /// After adding export account `pick`, the next one (if any).
+    fn next_export_account(&self) -> Option<usize> {
+        let i = self.form.get("pick").parse::<usize>().unwrap_or(0);
+        (i + 1 < self.export_len().min(PICK_VALUES.len())).then_some(i + 1)
+    }
+
     /// The kind the form describes, when it can tell.
     fn current_kind(&self) -> Option<OtpKind> {
         if !self.uri_mode() {
@@ -612,6 +678,10 @@ impl Enroll {
         let text = self.form.get("uri").trim();
         if let Ok(p) = parse_uri(text) {
             return Some(p.account.kind);
+        }
+        if let Ok(b) = parse_migration(text) {
+            let i = self.form.get("pick").parse::<usize>().unwrap_or(0);
+            return b.accounts.get(i).map(|a| a.kind);
         }
         None
     }
@@ -695,6 +765,14 @@ impl Dialog for Enroll {
                     actions: vec![replace, button("back", "btn_back", false)],
                 }
             }
+            Step::Capturing(source) => Body {
+                step: "capturing",
+                blocks: vec![Block::Progress {
+                    text: capture::progress_text(*source),
+                }],
+                error: None,
+                actions: vec![button("back", "btn_back", false)],
+            },
             Step::Waiting => Body {
                 step: if self.touch.is_some() {
                     "touch"
@@ -723,11 +801,26 @@ impl Dialog for Enroll {
                     value: added.entry.id.clone(),
                     copy: false,
                 });
+                let actions = match self.next_pick {
+                    Some(i) => {
+                        let total = self.export_len();
+                        blocks.push(para_with(
+                            "dlg_otp_export_next",
+                            [(i + 1).to_string(), total.to_string()],
+                            Tone::Info,
+                        ));
+                        vec![
+                            button("next", "btn_add_next", true),
+                            button("cancel", "btn_done", false),
+                        ]
+                    }
+                    None => vec![button("cancel", "btn_done", true)],
+                };
                 Body {
                     step: "done",
                     blocks,
                     error: None,
-                    actions: vec![button("cancel", "btn_done", true)],
+                    actions,
                 }
             }
         }
@@ -744,21 +837,50 @@ impl Dialog for Enroll {
         }
         match name {
             "slot" => self.slot_chosen = true,
-            "kind" | "uri" | "source" => {}
+            "code" => {
+                let i = value.expose().parse::<usize>().unwrap_or(0);
+                if let Some(o) = self.offers.get(i) {
+                    self.form.set("uri", o.text.clone());
+                    self.form.set_plain("pick", "0");
+                }
+            }
+            "uri" | "source" => {
+                // Typed, not captured: no longer bound to the captured page's site.
+                self.offers.clear();
+                self.captured = false;
+                self.site = None;
+            }
             _ => {}
         }
         self.form.set(name, value);
-        if !self.slot_chosen && family(t) == OtpFamily::Crescendo {
-            if let Some(k) = self.current_kind() {
-                self.form.set_plain("slot", default_slot(t, k).to_string());
-            }
-        }
+        self.follow_kind(t);
         Out::none()
     }
 
     fn action(&mut self, t: &Token, id: &str) -> Out {
+        if let (Some(source), Step::Form) = (Source::from_button(id), &self.step) {
+            self.error = None;
+            self.step = Step::Capturing(source);
+            return Out {
+                capture: Some(source),
+                ..Out::none()
+            };
+        }
         match (id, &self.step) {
             ("unblock", _) => Out::open(Action::Unblock),
+            ("back", Step::Capturing(_)) => {
+                self.step = Step::Form;
+                Out::none()
+            }
+            ("next", Step::Done(_)) => {
+                if let Some(i) = self.next_pick.take() {
+                    self.form.set_plain("pick", i.to_string());
+                    self.slot_chosen = false;
+                    self.step = Step::Form;
+                    self.follow_kind(t);
+                }
+                Out::none()
+            }
             ("submit", Step::Form) => {
                 self.error = None;
                 self.replace = None;
@@ -787,7 +909,18 @@ impl Dialog for Enroll {
         }
     }
 
-    fn reply(&mut self, t: &mut Token, _method: &str, result: Result<Value, ErrorBody>) -> Out {
+    fn reply(&mut self, t: &mut Token, method: &str, result: Result<Value, ErrorBody>) -> Out {
+        if method == "site.of" {
+            // Where the code came from; without it the account is kept unbound.
+            self.site = result.ok().and_then(|v| {
+                v.get("registrable")
+                    .or_else(|| v.get("host"))
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+            });
+            return Out::none();
+        }
         self.touch = None;
         match result {
             Ok(v) => match serde_json::from_value::<OtpAdded>(v) {
@@ -799,8 +932,15 @@ impl Dialog for Enroll {
                         sites: vec![],
                     });
                     let id = added.entry.id.clone();
+                    if let Some(n) = added.entry.slot {
+                        self.used_slots.push(n);
+                    }
                     self.step = Step::Done(added);
-                    self.form = Form::default();
+                    self.next_pick = self.next_export_account();
+                    if self.next_pick.is_none() {
+                        self.form = Form::default();
+                        self.offers.clear();
+                    }
                     Out {
                         store: Some((id, Some(meta))),
                         relist: true,
@@ -853,6 +993,37 @@ impl Dialog for Enroll {
                     }
                     _ => self.error = Some(host_error_text(&e)),
                 }
+                Out::none()
+            }
+        }
+    }
+
+    fn captured(&mut self, t: &Token, c: Capture) -> Out {
+        if matches!(self.step, Step::Waiting | Step::Pin) {
+            return Out::none();
+        }
+        self.step = Step::Form;
+        match capture::offers(&c) {
+            Ok(offers) => {
+                self.error = None;
+                self.form.set_plain("source", "uri");
+                if let Some(first) = offers.first() {
+                    self.form.set("uri", first.text.clone());
+                }
+                self.form.set_plain("pick", "0");
+                self.form.set_plain("code", "0");
+                self.offers = offers;
+                self.captured = true;
+                self.next_pick = None;
+                self.follow_kind(t);
+                self.site = None;
+                match c.url {
+                    Some(url) if !url.is_empty() => Out::call("site.of", json!({ "url": url })),
+                    _ => Out::none(),
+                }
+            }
+            Err(text) => {
+                self.error = Some(text);
                 Out::none()
             }
         }

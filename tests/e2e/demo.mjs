@@ -4,13 +4,19 @@ import { chromium } from 'playwright-core';
 import {
   freshInstall, launchChromium, openPopup, POPUP_URL, screenshot, startPcscd, startVirtualCard,
 } from './harness.mjs';
+import { startDemoSite } from '../demo-site/server.mjs';
 
 // pcscd + the built-in virtual Crescendo Key in "Virtual PCD 00 00".
 const pcscd = await startPcscd();
 const card = await startVirtualCard({ button: 'auto' });
 console.log(`Virtual Crescendo Key running (control: tessera virtual-card-ctl --control ${card.control} press|unplug|replug)`);
 const install = freshInstall();
-const cleanup = async () => { await card.stop(); await pcscd.stop(); install.cleanup(); };
+// The demo site: a sign-up page with an enrollment QR, login pages with the usual OTP fields,
+// and a server that checks the submitted code with its own RFC 6238 implementation.
+const site = await startDemoSite(Number(process.env.TESSERA_DEMO_PORT ?? 0));
+const base = `http://127.0.0.1:${site.port}`;
+console.log(`Demo site: ${base}/signup (enrollment QR), ${base}/login/single | split | react | iframe | decoy`);
+const cleanup = async () => { site.server.close(); await card.stop(); await pcscd.stop(); install.cleanup(); };
 try {
   if (process.env.DISPLAY) {
     const context = await chromium.launchPersistentContext(install.profile, {
@@ -19,9 +25,14 @@ try {
       viewport: null,
       args: ['--no-first-run', `--disable-extensions-except=${install.extension}`, `--load-extension=${install.extension}`],
     });
+    const signup = await context.newPage();
+    await signup.goto(`${base}/signup`);
     const page = await context.newPage();
     await page.goto(POPUP_URL);
-    console.log('Chromium is running with Tessera; the popup is open in a tab. Close the browser to end the demo.');
+    await signup.bringToFront();
+    console.log('Chromium is running with Tessera on the demo sign-up page. Click the Tessera icon →');
+    console.log('Add account → Scan this tab; then open a login page above and click Fill (or press Ctrl+Shift+L).');
+    console.log('Close the browser to end the demo.');
     await new Promise((resolve) => context.on('close', resolve));
   } else {
     const browser = await launchChromium(install);

@@ -51,6 +51,12 @@ pub fn error(e: SessionError) -> ErrorBody {
             ErrorCode::WrongAdminKey,
             "the admin key or response is wrong",
         ),
+        // YKOATH VALIDATE refused (6984): the OATH password is wrong. The
+        // applet keeps no retry counter (protocols.md §1.9), so no `tries_left`.
+        SessionError::WrongAccessCode => ErrorBody::new(
+            ErrorCode::WrongPin,
+            "wrong OATH password: check it and type it again",
+        ),
         SessionError::SecurityNotSatisfied => {
             ErrorBody::new(ErrorCode::PinRequired, "enter the PIN first")
         }

@@ -305,6 +305,8 @@ function render(view, renderDialog) {
         ?? document.querySelector(`#token-list [data-role="otp-add"][data-device="${CSS.escape(key.split('/')[0])}"]`))?.focus();
     }
     (document.querySelector(`#token-list [data-role="${opener.role}"]${sel}`)
+      // Unlocked: the button is gone, the section's first account takes focus.
+      ?? document.querySelector(`#token-list [data-role="otp"][data-device^="${CSS.escape(`${key}/`)}"]`)
       ?? document.querySelector(`.kebab${sel}`))?.focus();
     opener = null;
   }

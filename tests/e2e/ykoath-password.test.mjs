@@ -140,6 +140,8 @@ describe('YKOATH key with an OATH password', () => {
       const alice = tile.locator('li.otp-tile', { has: page.locator('.otp-title', { hasText: 'Example: alice' }) });
       await alice.waitFor({ timeout: 15000 });
       assert.equal(await section.getAttribute('class'), 'otp otp-ready');
+      await waitFor(() => alice.locator('.otp-main').evaluate((el) => el === document.activeElement),
+        { what: 'focus on the first account after Unlock' });
       await shot(page, 'unlocked');
 
       // The tile's code (otp.code carries the kept password) equals RFC 6238 here.

@@ -253,3 +253,15 @@ impl Ctx<'_> {
 pub fn pin(s: &Secret) -> Pin {
     Pin::new(s.expose())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wrong_oath_password_is_wrong_pin_without_tries() {
+        let e = error(SessionError::WrongAccessCode);
+        assert_eq!(e.code, ErrorCode::WrongPin);
+        assert!(e.details.get("tries_left").is_none());
+    }
+}

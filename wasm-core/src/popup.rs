@@ -1783,6 +1783,6 @@ mod tests {
     }
 
     /// YKOATH keys with an OATH password (popup/tests/otp_unlock.rs).
-    #[cfg(feature = "full")]
+    #[cfg_attr(not(feature = "full"), allow(dead_code))]
     mod otp_unlock;
 }

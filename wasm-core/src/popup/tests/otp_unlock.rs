@@ -77,6 +77,7 @@ fn unlocked() -> Popup {
     p
 }
 
+#[cfg(feature = "full")]
 #[test]
 fn unlock_lists_the_accounts_and_keeps_the_password_out_of_the_view() {
     let mut p = locked();
@@ -104,6 +105,7 @@ fn unlock_lists_the_accounts_and_keeps_the_password_out_of_the_view() {
         .contains(PASSWORD));
 }
 
+#[cfg(feature = "full")]
 #[test]
 fn wrong_password_shows_the_error_and_is_never_retried() {
     let mut p = locked();
@@ -129,6 +131,7 @@ fn wrong_password_shows_the_error_and_is_never_retried() {
     assert_eq!(step.calls[0].params, json!({"device": "Y1"}));
 }
 
+#[cfg(feature = "full")]
 #[test]
 fn the_kept_password_goes_with_the_keys_later_calls() {
     let mut p = unlocked();
@@ -168,6 +171,7 @@ fn the_kept_password_goes_with_the_keys_later_calls() {
     );
 }
 
+#[cfg(feature = "full")]
 #[test]
 fn a_refused_password_is_forgotten_and_unlock_shows_again() {
     for refusal in [pin_required(), wrong()] {
@@ -198,6 +202,7 @@ fn a_refused_password_is_forgotten_and_unlock_shows_again() {
     assert_eq!(step.calls[0].params, json!({"device": "Y1"}));
 }
 
+#[cfg(feature = "full")]
 #[test]
 fn unlock_opens_only_on_a_locked_key() {
     let mut p = unlocked();
@@ -210,4 +215,14 @@ fn unlock_opens_only_on_a_locked_key() {
         .view
         .dialog
         .is_none());
+}
+
+/// The popup's first module has no Unlock dialog: it asks for the full one.
+#[cfg(not(feature = "full"))]
+#[test]
+fn first_module_loads_the_full_one_for_unlock() {
+    let mut p = locked();
+    let step = yk_open(&mut p, Action::OtpUnlock, None);
+    assert_eq!(step.effects, vec![Effect::LoadFull]);
+    assert!(step.calls.is_empty() && step.view.dialog.is_none());
 }

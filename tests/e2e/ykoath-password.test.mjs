@@ -124,8 +124,10 @@ describe('YKOATH key with an OATH password', () => {
       // Wrong password: the key refuses, the field says what to do; no retry.
       const hostLines = () => (existsSync(HOST_LOG) ? readFileSync(HOST_LOG, 'utf8').split('\n').length : 0);
       await input.fill(WRONG);
+      let t = performance.now();
       await page.keyboard.press('Enter');
       await dialog(page).locator('#f-pin-err').getByText(/Wrong password: the key refused it/).waitFor({ timeout: 15000 });
+      console.log(`wrong password → error shown: ${(performance.now() - t).toFixed(0)} ms`);
       assert.equal(await input.inputValue(), '', 'the wrong password is wiped');
       const before = hostLines();
       await page.waitForTimeout(1500);
@@ -135,10 +137,12 @@ describe('YKOATH key with an OATH password', () => {
 
       // Right password: the dialog closes, the account is listed.
       await input.fill(PASSWORD);
+      t = performance.now();
       await page.keyboard.press('Enter');
       await page.waitForSelector('dialog#dialog:not([open])', { state: 'attached', timeout: 15000 });
       const alice = tile.locator('li.otp-tile', { has: page.locator('.otp-title', { hasText: 'Example: alice' }) });
       await alice.waitFor({ timeout: 15000 });
+      console.log(`right password → account listed: ${(performance.now() - t).toFixed(0)} ms`);
       assert.equal(await section.getAttribute('class'), 'otp otp-ready');
       await waitFor(() => alice.locator('.otp-main').evaluate((el) => el === document.activeElement),
         { what: 'focus on the first account after Unlock' });

@@ -161,7 +161,21 @@ function buildOtp(item, index) {
     head.append(add);
   }
   section.append(head);
-  if (otp.message) section.append(node('p', 'muted otp-message', t(otp.message)));
+  const message = otp.message ? node('p', 'muted otp-message', t(otp.message)) : null;
+  if (message) {
+    message.id = `${headingId}-msg`;
+    section.append(message);
+  }
+  if (otp.unlock) {
+    // A YKOATH key with an OATH password: the core opens its Unlock dialog.
+    const unlock = node('button', 'btn primary otp-unlock', t(otp.unlock));
+    unlock.type = 'button';
+    unlock.dataset.device = item.device;
+    unlock.dataset.role = 'otp-unlock';
+    if (message) unlock.setAttribute('aria-describedby', message.id);
+    unlock.addEventListener('click', () => activate(item.device, 'otp_unlock', 'otp-unlock'));
+    section.append(unlock);
+  }
   const list = node('ul', 'otp-list');
   list.setAttribute('role', 'list');
   otp.entries.forEach((e, i) => {
@@ -291,6 +305,8 @@ function render(view, renderDialog) {
         ?? document.querySelector(`#token-list [data-role="otp-add"][data-device="${CSS.escape(key.split('/')[0])}"]`))?.focus();
     }
     (document.querySelector(`#token-list [data-role="${opener.role}"]${sel}`)
+      // Unlocked: the button is gone, the section's first account takes focus.
+      ?? document.querySelector(`#token-list [data-role="otp"][data-device^="${CSS.escape(`${key}/`)}"]`)
       ?? document.querySelector(`.kebab${sel}`))?.focus();
     opener = null;
   }

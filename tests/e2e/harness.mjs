@@ -52,11 +52,12 @@ function pidsOf(name) {
 }
 
 /** Starts pcscd in the foreground (so we own its pid); cleans a stale /run/pcscd. */
-export async function startPcscd() {
+export async function startPcscd({ configDir } = {}) {
   const others = pidsOf('pcscd');
   if (others.length) throw new Error(`a pcscd not started by the tests is running (pid ${others}); stop it first`);
   rmSync(PCSCD_DIR, { recursive: true, force: true });
-  const child = spawn('pcscd', ['--foreground'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // `configDir`: a reader.conf.d of our own (e.g. a vpcd named like a YubiKey, for ykman).
+  const child = spawn('pcscd', ['--foreground', ...(configDir ? ['-c', configDir] : [])], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   await waitFor(() => existsSync(join(PCSCD_DIR, 'pcscd.comm')) || child.exitCode !== null,
@@ -79,8 +80,9 @@ export const VPCD_READERS = { '127.0.0.1:35963': 'Virtual PCD 00 00', '127.0.0.1
  * shows it in "Virtual PCD 00 00" (or "00 01" with `vpcd: '127.0.0.1:35964'`);
  * waits until `tessera devices` lists it.
  */
-export async function startVirtualCard({ profile = 'crescendo-key', button = 'auto', state, vpcd = '127.0.0.1:35963' } = {}) {
-  const reader = VPCD_READERS[vpcd] ?? 'Virtual PCD 00 00';
+export async function startVirtualCard({ profile = 'crescendo-key', button = 'auto', state, vpcd = '127.0.0.1:35963', readerName } = {}) {
+  // `readerName`: the reader pcscd shows when startPcscd had a configDir naming vpcd otherwise.
+  const reader = readerName ?? VPCD_READERS[vpcd] ?? 'Virtual PCD 00 00';
   const dir = state ? null : mkdtempSync(join(tmpdir(), 'tessera-card-'));
   const statePath = state ?? join(dir, 'card.json');
   const child = spawn(TESSERA_BIN, ['virtual-card', '--profile', profile, '--button', button, '--state', statePath, '--vpcd', vpcd],

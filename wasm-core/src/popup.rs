@@ -211,6 +211,13 @@ pub struct Popup {
     otp: Vec<(String, Result<OtpList, Text>)>,
     /// Pending `otp.list` calls: id → device.
     otp_calls: Vec<(u64, String)>,
+    /// YKOATH keys whose `otp.list` answered `pin_required`: the OTP section
+    /// offers Unlock.
+    otp_locked: Vec<String>,
+    /// OATH passwords the user typed in Unlock, per device: in this popup's
+    /// memory only (zeroized on drop; never stored, logged or in the view),
+    /// sent as `pin` on that key's `otp.*` calls.
+    otp_passwords: Vec<(String, Secret)>,
     accounts: Accounts,
     effects: Vec<Effect>,
     /// A capture waiting for a token to add it to.
@@ -240,6 +247,8 @@ impl Popup {
             change_demanded: vec![],
             otp: vec![],
             otp_calls: vec![],
+            otp_locked: vec![],
+            otp_passwords: vec![],
             accounts: Accounts::new(),
             effects: vec![],
             pending_capture: None,
@@ -258,6 +267,10 @@ impl Popup {
                 .token(device)
                 .is_some_and(|t| device_menu::has_otp(&t.info))
             {
+                continue;
+            }
+            if self.otp_locked.iter().any(|d| d == device) {
+                item.otp = Some(otp_view::locked_section());
                 continue;
             }
             let list = self.otp.iter().find(|(d, _)| d == device).map(|(_, l)| l);
@@ -437,6 +450,13 @@ impl Popup {
         let Some(mut token) = self.token(device) else {
             return vec![];
         };
+        if action == Action::OtpUnlock {
+            if !self.otp_locked.iter().any(|d| d == device) {
+                return vec![];
+            }
+            self.notice = None;
+            return self.open_dialog(token, action);
+        }
         if matches!(action, Action::OtpCode | Action::OtpAdd | Action::OtpDelete) {
             let Some(Ok(list)) = self.otp.iter().find(|(d, _)| d == device).map(|(_, l)| l) else {
                 return vec![];
@@ -556,7 +576,8 @@ impl Popup {
                 calls.extend(self.open_dialog(d.token, action));
             }
         }
-        if let Some((method, params)) = out.call {
+        if let Some((method, mut params)) = out.call {
+            self.attach_password(method, &mut params);
             let call = self.call(method, params);
             if let Some(d) = self.dialog.as_mut() {
                 d.pending = Some(call.id);
@@ -592,6 +613,16 @@ impl Popup {
                 self.effects.push(Effect::StoreAccounts {
                     accounts: self.accounts.clone(),
                 });
+            }
+        }
+        if let Some((password, list)) = out.unlocked {
+            if let Some(d) = &self.dialog {
+                let device = d.token.id.clone();
+                self.otp_locked.retain(|x| *x != device);
+                self.otp_passwords.retain(|(x, _)| *x != device);
+                self.otp_passwords.push((device.clone(), password));
+                self.otp.retain(|(x, _)| *x != device);
+                self.otp.push((device, Ok(list)));
             }
         }
         if out.close {
@@ -644,6 +675,24 @@ impl Popup {
         {
             d.pending = None;
             d.pending_read = false;
+            let device = d.token.id.clone();
+            if d.machine.kind() != Action::OtpUnlock {
+                if let Err(e) = &result {
+                    if self.password_refused(&device, method, e) {
+                        // The password we kept no longer opens the applet
+                        // (changed elsewhere): the section asks for it again.
+                        self.dialog = None;
+                        self.notice = Some(NoticeView {
+                            text: Text::key("notice_otp_relocked"),
+                            tone: Tone::Warning,
+                        });
+                        return vec![];
+                    }
+                }
+            }
+            let Some(d) = self.dialog.as_mut() else {
+                return vec![];
+            };
             let out = d.machine.reply(&mut d.token, method, result);
             return self.apply_out(out);
         }
@@ -665,6 +714,16 @@ impl Popup {
         }
         if let Some(i) = self.otp_calls.iter().position(|(c, _)| Some(*c) == id) {
             let (_, device) = self.otp_calls.remove(i);
+            if let Err(e) = &result {
+                let ykoath = self.token(&device).is_some_and(|t| t.info.applets.ykoath);
+                if ykoath && e.code == ErrorCode::PinRequired
+                    || self.password_refused(&device, method, e)
+                {
+                    self.lock_otp(&device);
+                    return vec![];
+                }
+            }
+            self.otp_locked.retain(|d| *d != device);
             let listed = result
                 .map_err(|e| dialogs::host_error_text(&e))
                 .and_then(|v| {
@@ -752,14 +811,57 @@ impl Popup {
             .map(|t| t.id.clone())
             .collect();
         self.otp.retain(|(d, _)| devices.contains(d));
+        self.otp_locked.retain(|d| devices.contains(d));
+        self.otp_passwords.retain(|(d, _)| devices.contains(d));
         devices
             .into_iter()
             .map(|device| {
-                let call = self.call("otp.list", serde_json::json!({"device": device}));
+                let mut params = serde_json::json!({"device": device});
+                self.attach_password("otp.list", &mut params);
+                let call = self.call("otp.list", params);
                 self.otp_calls.push((call.id, device));
                 call
             })
             .collect()
+    }
+
+    /// Adds the kept OATH password of the call's device as `pin` to an
+    /// `otp.*` call that carries none (YKOATH VALIDATE, protocols.md §1.9).
+    fn attach_password(&self, method: &str, params: &mut Value) {
+        if !method.starts_with("otp.") || params.get("pin").is_some() {
+            return;
+        }
+        let Some(device) = params.get("device").and_then(Value::as_str) else {
+            return;
+        };
+        if let Some((_, pw)) = self.otp_passwords.iter().find(|(d, _)| d == device) {
+            params["pin"] = Value::String(pw.expose().to_owned());
+        }
+    }
+
+    /// Whether `e`, the answer to an `otp.*` call that carried the kept OATH
+    /// password of `device`, says that password no longer opens the applet
+    /// (`pin_required`, or `wrong_pin` once it was changed elsewhere); if so the
+    /// password is forgotten and the section locked again. Never retried.
+    fn password_refused(&mut self, device: &str, method: &str, e: &ErrorBody) -> bool {
+        let kept = self.otp_passwords.iter().any(|(d, _)| d == device);
+        if !kept
+            || !method.starts_with("otp.")
+            || !matches!(e.code, ErrorCode::PinRequired | ErrorCode::WrongPin)
+        {
+            return false;
+        }
+        self.lock_otp(device);
+        true
+    }
+
+    /// Forgets `device`'s OATH password and list: its section shows Unlock.
+    fn lock_otp(&mut self, device: &str) {
+        self.otp_passwords.retain(|(d, _)| d != device);
+        self.otp.retain(|(d, _)| d != device);
+        if !self.otp_locked.iter().any(|d| d == device) {
+            self.otp_locked.push(device.to_owned());
+        }
     }
 
     /// A token whose policy demands a new PIN gets the Change PIN dialog at
@@ -1413,6 +1515,7 @@ mod tests {
             include_str!("popup/dialogs/enroll.rs"),
             include_str!("popup/dialogs/otp_code.rs"),
             include_str!("popup/dialogs/otp_delete.rs"),
+            include_str!("popup/dialogs/otp_unlock.rs"),
             include_str!("popup/dialogs/key_button.rs"),
             include_str!("popup/otp_view.rs"),
             include_str!("popup/capture.rs"),
@@ -1678,4 +1781,8 @@ mod tests {
         assert!(step.view.dialog.is_none());
         assert!(p.dialog.is_none());
     }
+
+    /// YKOATH keys with an OATH password (popup/tests/otp_unlock.rs).
+    #[cfg_attr(not(feature = "full"), allow(dead_code))]
+    mod otp_unlock;
 }

@@ -51,6 +51,12 @@ pub fn error(e: SessionError) -> ErrorBody {
             ErrorCode::WrongAdminKey,
             "the admin key or response is wrong",
         ),
+        // YKOATH VALIDATE refused (6984): the OATH password is wrong. The
+        // applet keeps no retry counter (protocols.md §1.9), so no `tries_left`.
+        SessionError::WrongAccessCode => ErrorBody::new(
+            ErrorCode::WrongPin,
+            "wrong OATH password: check it and type it again",
+        ),
         SessionError::SecurityNotSatisfied => {
             ErrorBody::new(ErrorCode::PinRequired, "enter the PIN first")
         }
@@ -246,4 +252,16 @@ impl Ctx<'_> {
 /// A protocol secret as a session PIN.
 pub fn pin(s: &Secret) -> Pin {
     Pin::new(s.expose())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wrong_oath_password_is_wrong_pin_without_tries() {
+        let e = error(SessionError::WrongAccessCode);
+        assert_eq!(e.code, ErrorCode::WrongPin);
+        assert!(e.details.get("tries_left").is_none());
+    }
 }

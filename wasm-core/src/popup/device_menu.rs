@@ -79,6 +79,7 @@ pub fn action_label(action: Action) -> &'static str {
         Action::OtpCode => "action_otp_code",
         Action::OtpAdd => "action_otp_add",
         Action::OtpDelete => "action_otp_delete",
+        Action::OtpUnlock => "otp_unlock",
         Action::Fido => "fido_menu",
         Action::Button => "action_button",
     }
@@ -102,6 +103,7 @@ pub fn supports(token: &TokenInfo, action: Action) -> bool {
         Action::Recycle => has(Feature::Recycle),
         Action::Personalize => has(Feature::Personalize),
         Action::OtpCode | Action::OtpAdd | Action::OtpDelete => has_otp(token),
+        Action::OtpUnlock => token.applets.ykoath,
         Action::Fido => token.applets.fido,
         // The button types OATH slot 1's HOTP (Crescendo Key, crescendo-apdu.md §5.1).
         Action::Button => token.applets.oath_slots > 0,
@@ -136,7 +138,11 @@ fn blocked_reason(token: &TokenInfo, action: Action) -> Option<&'static str> {
         // Always possible: they are the way out of a blocked or forced state.
         Action::Unblock | Action::ClearCache | Action::Lock => None,
         // The OTP applets have their own access control (the host says).
-        Action::OtpCode | Action::OtpAdd | Action::OtpDelete | Action::Button => None,
+        Action::OtpCode
+        | Action::OtpAdd
+        | Action::OtpDelete
+        | Action::OtpUnlock
+        | Action::Button => None,
         // The FIDO app has its own PIN: the smart-card PIN's state does not matter.
         Action::Fido => None,
         Action::ChangePin if blocked => Some("reason_blocked"),

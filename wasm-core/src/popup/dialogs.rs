@@ -22,6 +22,8 @@ mod otp_code;
 #[cfg(feature = "full")]
 mod otp_delete;
 #[cfg(feature = "full")]
+mod otp_unlock;
+#[cfg(feature = "full")]
 mod personalize;
 #[cfg(feature = "full")]
 mod policy;
@@ -114,6 +116,10 @@ pub struct Out {
     pub store: Option<(String, Option<AccountMeta>)>,
     /// Capture a QR code this way (the glue reports back with `captured`).
     pub capture: Option<super::capture::Source>,
+    /// A YKOATH key's OATH password that `otp.list` accepted, with the list:
+    /// the popup keeps the password (in memory, this popup only) for the
+    /// key's later `otp.*` calls.
+    pub unlocked: Option<(Secret, OtpList)>,
 }
 
 /// What the extension keeps about an OTP account (no secret): the names a
@@ -294,6 +300,7 @@ pub fn open(action: Action, t: &Token) -> Option<Box<dyn Dialog>> {
         Action::Personalize => Box::new(personalize::Personalize::new(t)),
         Action::Fido => Box::new(fido::Fido::new()),
         Action::Button => Box::new(key_button::KeyButton::new()),
+        Action::OtpUnlock => Box::new(otp_unlock::OtpUnlock::new()),
         Action::Lock
         | Action::ClearCache
         | Action::OtpCode
@@ -320,6 +327,7 @@ pub fn title(kind: Action) -> Text {
         Action::OtpCode => "dlg_otp_code",
         Action::OtpAdd => "dlg_otp_add",
         Action::OtpDelete => "dlg_otp_delete",
+        Action::OtpUnlock => "dlg_otp_unlock",
     })
 }
 

@@ -108,6 +108,19 @@ pub fn tile(device: &str, e: &OtpEntry, accounts: &Accounts) -> OtpTile {
     }
 }
 
+/// The OTP section of a YKOATH key whose applet wants its OATH password
+/// (`otp.list` answered `pin_required`, protocols.md §1.9).
+pub fn locked_section() -> OtpView {
+    OtpView {
+        state: OtpState::Locked,
+        heading: Text::key("otp_heading"),
+        message: Some(Text::key("otp_locked")),
+        entries: vec![],
+        add: None,
+        unlock: Some(Text::key("otp_unlock")),
+    }
+}
+
 /// The OTP section of a token: loading, its tiles, or why listing failed.
 pub fn section(device: &str, list: Option<&Result<OtpList, Text>>, accounts: &Accounts) -> OtpView {
     let heading = Text::key("otp_heading");
@@ -118,6 +131,7 @@ pub fn section(device: &str, list: Option<&Result<OtpList, Text>>, accounts: &Ac
             message: Some(Text::key("otp_loading")),
             entries: vec![],
             add: None,
+            unlock: None,
         },
         Some(Err(text)) => OtpView {
             state: OtpState::Error,
@@ -125,6 +139,7 @@ pub fn section(device: &str, list: Option<&Result<OtpList, Text>>, accounts: &Ac
             message: Some(text.clone()),
             entries: vec![],
             add: None,
+            unlock: None,
         },
         Some(Ok(l)) => {
             let entries: Vec<OtpTile> = l
@@ -142,6 +157,7 @@ pub fn section(device: &str, list: Option<&Result<OtpList, Text>>, accounts: &Ac
                 message: entries.is_empty().then(|| Text::key("otp_none")),
                 entries,
                 add: room.then(|| Text::key("otp_add")),
+                unlock: None,
             }
         }
     }

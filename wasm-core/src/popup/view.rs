@@ -138,6 +138,8 @@ pub enum OtpState {
     Ready,
     /// Listing failed (`message` says why).
     Error,
+    /// A YKOATH applet protected by an OATH password: `unlock` asks for it.
+    Locked,
 }
 
 /// A token's OTP section.
@@ -155,6 +157,9 @@ pub struct OtpView {
     /// The section's "Add account" button, when there is room.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub add: Option<Text>,
+    /// The section's "Unlock" button (state `locked`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unlock: Option<Text>,
 }
 
 /// One OTP slot or account.
@@ -267,6 +272,8 @@ pub enum Action {
     Fido,
     /// What the key's button types on a single and a double press.
     Button,
+    /// Type the OATH password of a YKOATH key (kept for this popup only).
+    OtpUnlock,
 }
 
 /// One kebab-menu item (or a tile's primary button).

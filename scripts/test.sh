@@ -15,6 +15,7 @@ step "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p tessera-core --target wasm32-unknown-unknown --locked -- -D warnings
 cargo clippy -p tessera-core --target wasm32-unknown-unknown --no-default-features --locked -- -D warnings
+cargo clippy -p tessera-core --all-targets --no-default-features --locked -- -D warnings
 cargo clippy -p tessera-qr --target wasm32-unknown-unknown --locked -- -D warnings
 
 step "Rust tests (unit, host protocol over pipes, install/uninstall)"

@@ -129,6 +129,18 @@ describe('one-click fill bound to the site', () => {
     await dialog.getByRole('button', { name: 'Done', exact: true }).click();
     await page.waitForSelector('dialog#dialog:not([open])', { state: 'attached' });
   }
+  /** Opens `host`'s sign-up page for `name` and enrolls it from a popup on that tab (bound to `host`). */
+  async function signUpOn(host, name, kind, access) {
+    await demo.goto(`http://${host}:${site.port}/signup?account=${encodeURIComponent(name)}${kind === 'hotp' ? '&kind=hotp' : ''}`);
+    const page = await popupFor();
+    try {
+      await page.waitForSelector(`body[data-fill-site="${host}"]`, { timeout: 15000 });
+      await enrollFromPopup(page, uriFor(name, kind), access);
+    } finally {
+      await page.close();
+    }
+    return `http://${host}:${site.port}`;
+  }
   function uriFor(name, kind = 'totp') {
     const b32 = base32(site.accounts.get(name).key);
     rememberSecret(b32);
@@ -366,15 +378,7 @@ describe('one-click fill bound to the site', () => {
   test('a PIN account: the shortcut hands over to the popup without computing; the PIN is typed in the popup only',
     withFailureShots(GROUP, 'pin', ctx, async () => {
       const name = 'pat@pin.test';
-      const origin = `http://pin.test:${site.port}`;
-      await demo.goto(`${origin}/signup?account=${encodeURIComponent(name)}`);
-      let page = await popupFor();
-      try {
-        await page.waitForSelector('body[data-fill-site="pin.test"]', { timeout: 15000 });
-        await enrollFromPopup(page, uriFor(name), 'pin');
-      } finally {
-        await page.close();
-      }
+      const origin = await signUpOn('pin.test', name, 'totp', 'pin');
       await demo.goto(`${origin}/login/single?account=${encodeURIComponent(name)}`);
       const from = logSize();
       const out = await shortcut();
@@ -383,7 +387,7 @@ describe('one-click fill bound to the site', () => {
       await waitFor(() => logSince(from).includes('site.of'), { what: 'the host log' });
       assert.ok(!logSince(from).includes('otp.code'), 'nothing computed without the PIN');
       assert.equal(await demo.locator('#otp').inputValue(), '');
-      page = await popupFor();
+      const page = await popupFor();
       try {
         // Enrollment verified the PIN on the key's held connection: lock the key first.
         const tile = page.locator('#token-list li.tile', { hasText: card.reader });
@@ -410,17 +414,9 @@ describe('one-click fill bound to the site', () => {
   test('a touch account (HOTP on the Crescendo button): "touch your key" in the popup and on the badge, then filled',
     withFailureShots(GROUP, 'touch', ctx, async () => {
       const name = 'tom@touch.test';
-      const origin = `http://touch.test:${site.port}`;
-      await demo.goto(`${origin}/signup?account=${encodeURIComponent(name)}&kind=hotp`);
-      let page = await popupFor();
-      try {
-        await page.waitForSelector('body[data-fill-site="touch.test"]', { timeout: 15000 });
-        await enrollFromPopup(page, uriFor(name, 'hotp'));
-      } finally {
-        await page.close();
-      }
+      const origin = await signUpOn('touch.test', name, 'hotp');
       await demo.goto(`${origin}/login/single?account=${encodeURIComponent(name)}`);
-      page = await popupFor();
+      const page = await popupFor();
       try {
         await page.locator('#fill-bound li.fill-item').first().waitFor();
         assert.match(await page.locator('#fill-bound').textContent(), /tom@touch\.test/);

@@ -1033,7 +1033,8 @@ mod tests {
         calls.iter().map(|c| c.method).collect()
     }
 
-    fn connected(p: &mut Popup) -> Step {
+    /// The background's "connected" status with a protocol-1 hello.
+    pub(crate) fn connected(p: &mut Popup) -> Step {
         p.apply(PopupInput::Status {
             state: PortState::Connected,
             hello: Some(hello(1, 1)),

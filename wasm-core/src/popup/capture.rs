@@ -359,8 +359,9 @@ mod tests {
     #[cfg_attr(not(feature = "full"), allow(dead_code, unused_imports))]
     mod flow {
         use super::*;
-        use crate::popup::{Browser, Effect, OutCall, Popup, PopupInput, PortState, Step};
-        use crate::protocol::{HelloResult, Response};
+        use crate::popup::tests::connected;
+        use crate::popup::{Browser, Effect, OutCall, Popup, PopupInput, Step};
+        use crate::protocol::Response;
 
         fn reply(p: &mut Popup, call: &OutCall, v: Value) -> Step {
             p.apply(PopupInput::Reply {
@@ -371,17 +372,7 @@ mod tests {
 
         fn ready() -> Popup {
             let mut p = Popup::new(Browser::Chromium);
-            let step = p.apply(PopupInput::Status {
-                state: PortState::Connected,
-                hello: Some(HelloResult {
-                    protocol: 1,
-                    min_protocol: 1,
-                    product: "tessera".into(),
-                    version: "1".into(),
-                    methods: vec![],
-                }),
-                error: None,
-            });
+            let step = connected(&mut p);
             let devices = json!({"pcsc": {"state": "ok"}, "readers": [
                 {"name": "R", "card": {"atr": "3B", "model": {"key": "crescendo-key", "name": "HID Crescendo Key"},
                  "token": {"id": "ID1", "applets": {"aca": true, "oath_slots": 3, "piv": true, "ykoath": false, "fido": true},
@@ -423,17 +414,7 @@ mod tests {
             let mut p = Popup::new(Browser::Chromium);
             let step = p.apply(captured(URI, None));
             assert!(step.effects.is_empty(), "held: no token yet");
-            let step = p.apply(PopupInput::Status {
-                state: PortState::Connected,
-                hello: Some(HelloResult {
-                    protocol: 1,
-                    min_protocol: 1,
-                    product: "tessera".into(),
-                    version: "1".into(),
-                    methods: vec![],
-                }),
-                error: None,
-            });
+            let step = connected(&mut p);
             assert!(step.effects.is_empty());
             let mut p = ready();
             let step = p.apply(captured(URI, None));

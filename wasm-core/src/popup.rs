@@ -10,7 +10,7 @@
 #[cfg_attr(not(feature = "full"), allow(dead_code))]
 mod capture;
 mod device_menu;
-// The first module (no `dialogs` feature) leaves some shared helpers unused.
+// The first module (no `full` feature) leaves some shared helpers unused.
 #[cfg_attr(not(feature = "full"), allow(dead_code))]
 mod dialogs;
 mod disconnect;
@@ -525,13 +525,7 @@ impl Popup {
             self.effects.push(Effect::LoadFull);
             return vec![];
         }
-        #[cfg(feature = "full")]
         let Some(mut machine) = dialogs::open(action, &token) else {
-            return vec![];
-        };
-        #[cfg(not(feature = "full"))]
-        let Some(mut machine) = Option::<Box<dyn dialogs::Dialog>>::None
-        else {
             return vec![];
         };
         let out = machine.start(&token);

@@ -266,7 +266,7 @@ pub fn open_otp(
 }
 
 /// Whether `action`'s dialog is missing from this build: the popup's first
-/// module (no `dialogs` feature) holds only the OTP code dialog.
+/// module (no `full` feature) holds only the OTP code dialog.
 pub fn needs_full(action: Action) -> bool {
     !cfg!(feature = "full") && !matches!(action, Action::OtpCode)
 }
@@ -286,9 +286,15 @@ pub fn touch_block(key: &'static str, seconds: u64) -> Block {
     }
 }
 
-/// Opens the dialog for `action` (Lock and Clear Cache have none).
-#[cfg(feature = "full")]
+/// Opens the dialog for `action` (Lock and Clear Cache have none; the first
+/// module has none of these, see [`needs_full`]).
 pub fn open(action: Action, t: &Token) -> Option<Box<dyn Dialog>> {
+    #[cfg(not(feature = "full"))]
+    {
+        let _ = (action, t);
+        None
+    }
+    #[cfg(feature = "full")]
     Some(match action {
         Action::Authenticate => Box::new(authenticate::Authenticate::new(t)),
         Action::ChangePin => Box::new(change_pin::ChangePin::new(t)),

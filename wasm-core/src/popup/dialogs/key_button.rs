@@ -400,24 +400,23 @@ impl Dialog for KeyButton {
     }
 }
 
-/// Recorded keys for tests: `[{code, shift?, altgr?}]`.
-#[cfg(test)]
-fn recorded(keys: &[(&str, bool)]) -> Secret {
-    Secret::new(
-        serde_json::to_string(
-            &keys
-                .iter()
-                .map(|(c, s)| json!({"code": c, "shift": s}))
-                .collect::<Vec<_>>(),
-        )
-        .unwrap_or_default(),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::tests::crescendo;
     use super::*;
+
+    /// Recorded keys for tests: `[{code, shift?, altgr?}]`.
+    fn recorded(keys: &[(&str, bool)]) -> Secret {
+        Secret::new(
+            serde_json::to_string(
+                &keys
+                    .iter()
+                    .map(|(c, s)| json!({"code": c, "shift": s}))
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap_or_default(),
+        )
+    }
 
     fn loaded(single: Value, double: Value) -> (KeyButton, Token) {
         let mut t = crescendo(Some(6));

@@ -99,6 +99,7 @@ pub fn run(args: &RunArgs) -> Result<(), String> {
     let handles = control::Handles {
         button: card.platform().button.clone(),
         keyboard: card.platform().keyboard.clone(),
+        apdus: card.platform().apdus.clone(),
     };
     control::serve(&ctl, handles, tx, status.clone())
         .map_err(|e| format!("cannot open the control socket {}: {e}", ctl.display()))?;

@@ -38,6 +38,8 @@ function logSince(from) {
   } catch { return ''; }
 }
 const logSize = () => { try { return statSync(HOST_LOG).size; } catch { return 0; } };
+/** Crescendo OATH code computations (HOTP/TOTP `80 88`, OCRA `80 87`) the card received since last asked. */
+const computations = (card) => JSON.parse(card.ctl('apdus')).apdus.filter((h) => /^808[78]/.test(h));
 
 describe('one-click fill bound to the site', () => {
   let pcscd; let card; let install; let browser; let site; let demo; let tabId; let base; let look;
@@ -275,6 +277,7 @@ describe('one-click fill bound to the site', () => {
     withFailureShots(GROUP, 'lookalike', ctx, async () => {
       await login('single', look);
       const from = logSize();
+      computations(card); // the card's command log starts here
       const out = await shortcut();
       assert.deepEqual([out.kind, out.reason], ['popup', 'none_bound'], JSON.stringify(out));
       assert.equal(await demo.locator('#otp').inputValue(), '', 'nothing typed');
@@ -294,6 +297,7 @@ describe('one-click fill bound to the site', () => {
         assert.equal(await page.evaluate(() => document.activeElement?.id), 'fill-refuse-cancel', 'the safe choice has focus');
         await shot(page, 'refusal');
         assert.ok(!logSince(from).includes('otp.code'), 'still nothing computed');
+        assert.deepEqual(computations(card), [], 'no CALCULATE/AUTHENTICATE reached the card');
         // Esc cancels; a second click refuses again; then the explicit confirmation.
         await page.keyboard.press('Escape');
         assert.equal(await page.locator('#fill-refuse').isHidden(), true);
@@ -303,6 +307,7 @@ describe('one-click fill bound to the site', () => {
         await page.locator('#fill-refuse-add').click();
         await page.waitForSelector('body[data-fill="ok"]', { timeout: 15000 });
         assert.ok(logSince(from).includes('otp.code'), 'computed after the confirmation');
+        assert.deepEqual(computations(card), ['80881100'], 'one TOTP computation on the card');
         // Now bound to both; the next popup lists it first here.
         await page.locator('#fill-bound li.fill-item').first().waitFor();
       } finally {

@@ -225,6 +225,9 @@ impl VirtualCard {
 
     /// Processes one command APDU; returns response data + SW1 SW2.
     pub fn transmit(&mut self, apdu: &[u8]) -> Vec<u8> {
+        if let Some(&[cla, ins, p1, p2]) = apdu.first_chunk::<4>() {
+            self.platform.apdus.record([cla, ins, p1, p2]);
+        }
         let (mut data, status) = self.process(apdu);
         data.extend_from_slice(&status.to_bytes());
         data

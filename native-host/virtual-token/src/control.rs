@@ -7,7 +7,9 @@
 //! waits, makes the card type its single-press action; `double-press` types
 //! the double-press action. `typed` answers the keys typed since it was last
 //! asked as `{"typed":[[modifiers, usage], …]}` (HID Keyboard/Keypad page
-//! usages, boot-report modifier bits) and forgets them.
+//! usages, boot-report modifier bits) and forgets them. `apdus` answers the
+//! headers (CLA INS P1 P2, hex) of the command APDUs received since it was last
+//! asked as `{"apdus":["00A40400", …]}` and forgets them.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -17,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::card::Pressed;
-use crate::platform::{Button, ButtonMode, Keyboard, Press};
+use crate::platform::{ApduLog, Button, ButtonMode, Keyboard, Press};
 use crate::vpcd::{BridgeStatus, Plug};
 
 /// Default delay of `replug` and of the `auto` button.
@@ -33,6 +35,8 @@ pub struct Handles {
     pub button: Button,
     /// What the key typed.
     pub keyboard: Keyboard,
+    /// The command headers it received.
+    pub apdus: ApduLog,
 }
 
 /// A press, run on the bridge thread (it owns the card).
@@ -48,6 +52,15 @@ fn press(kind: Press, button: &Button, plug: &Sender<Plug>) -> Result<(), String
         Ok(Pressed::Presence | Pressed::Typed(_)) => Ok(()),
         Err(_) => Err("error: the key is unplugged (nothing typed)".to_owned()),
     }
+}
+
+fn apdus_json(log: &ApduLog) -> String {
+    let headers: Vec<String> = log
+        .take()
+        .iter()
+        .map(|h| format!("\"{:02X}{:02X}{:02X}{:02X}\"", h[0], h[1], h[2], h[3]))
+        .collect();
+    format!("{{\"apdus\":[{}]}}", headers.join(","))
 }
 
 fn typed_json(keyboard: &Keyboard) -> String {
@@ -74,6 +87,7 @@ pub fn handle(line: &str, handles: &Handles, plug: &Sender<Plug>, status: &Bridg
         ["press"] => press(Press::Single, button, plug),
         ["double-press"] => press(Press::Double, button, plug),
         ["typed"] => return typed_json(&handles.keyboard),
+        ["apdus"] => return apdus_json(&handles.apdus),
         ["unplug"] => plug.send(Plug::Unplug).map_err(|e| e.to_string()),
         ["unplug-after", n] => n
             .parse::<u32>()

@@ -182,6 +182,31 @@ impl Keyboard {
     }
 }
 
+/// The headers (CLA INS P1 P2) of the command APDUs the card received, for
+/// tests that must show an operation never reached the card (no data: a
+/// header carries no secret). Keeps the newest [`ApduLog::CAPACITY`].
+#[derive(Debug, Clone, Default)]
+pub struct ApduLog(Arc<Mutex<std::collections::VecDeque<[u8; 4]>>>);
+
+impl ApduLog {
+    /// Headers kept before the oldest are dropped.
+    pub const CAPACITY: usize = 4096;
+
+    /// Records one command's header.
+    pub fn record(&self, header: [u8; 4]) {
+        let mut log = lock(&self.0);
+        if log.len() == Self::CAPACITY {
+            log.pop_front();
+        }
+        log.push_back(header);
+    }
+
+    /// The headers received since the last call, oldest first.
+    pub fn take(&self) -> Vec<[u8; 4]> {
+        lock(&self.0).drain(..).collect()
+    }
+}
+
 /// Clock, randomness and button for one card.
 pub struct Platform {
     /// Monotonic time.
@@ -192,6 +217,8 @@ pub struct Platform {
     pub button: Button,
     /// Where button presses type their keys.
     pub keyboard: Keyboard,
+    /// The command headers received.
+    pub apdus: ApduLog,
 }
 
 impl Platform {
@@ -202,6 +229,7 @@ impl Platform {
             rng: Box::new(StdRng::from_entropy()),
             button: Button::new(button),
             keyboard: Keyboard::default(),
+            apdus: ApduLog::default(),
         }
     }
 
@@ -213,6 +241,7 @@ impl Platform {
             rng: Box::new(StdRng::seed_from_u64(seed)),
             button: Button::new(button),
             keyboard: Keyboard::default(),
+            apdus: ApduLog::default(),
         };
         (platform, clock)
     }
@@ -226,6 +255,18 @@ impl Platform {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn apdu_log_hands_out_headers_once_and_keeps_the_newest() {
+        let log = ApduLog::default();
+        for i in 0..=ApduLog::CAPACITY {
+            log.record([0x80, 0x88, (i >> 8) as u8, i as u8]);
+        }
+        let got = log.take();
+        assert_eq!(got.len(), ApduLog::CAPACITY);
+        assert_eq!(got[0], [0x80, 0x88, 0x00, 0x01], "the oldest dropped");
+        assert!(log.take().is_empty(), "taken once");
+    }
 
     #[test]
     fn manual_press_is_consumed_once() {

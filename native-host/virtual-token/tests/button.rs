@@ -42,6 +42,26 @@ fn login(card: &mut VirtualCard) {
     select(card, SELECT_SLOT1);
 }
 
+#[test]
+fn the_card_logs_each_command_header_for_the_control_socket() {
+    let mut c = card();
+    c.platform().apdus.take();
+    login(&mut c);
+    c.transmit(&h("80"));
+    let headers: Vec<String> = c
+        .platform()
+        .apdus
+        .take()
+        .iter()
+        .map(hex::encode_upper)
+        .collect();
+    assert_eq!(
+        headers,
+        ["00A40400", "00200000", "00A40400"],
+        "a short frame has no header"
+    );
+}
+
 fn typed(card: &VirtualCard) -> Vec<(u8, u8)> {
     card.platform()
         .keyboard
